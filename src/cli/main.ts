@@ -1,0 +1,54 @@
+/**
+ * The `nydusify` program: commands, error reporting and exit codes. This is the
+ * only module that writes to the terminal or ends the process.
+ */
+import { Command, CommanderError } from 'commander';
+import { convertCommand } from './convert-command.js';
+import { EXIT, exitCodeFor } from './exit-codes.js';
+import { errorLine } from './report.js';
+
+const EXIT_CODE_HELP = `
+Exit codes:
+  0  success
+  1  failure (bad image, I/O, format or internal error)
+  2  usage error (unknown flag, bad value, malformed reference)
+  3  check found differences between the images`;
+
+/** Builds the program with every command. */
+export function program(): Command {
+  const root = new Command('nydusify')
+    .description('Convert container images into lazily loadable Nydus (RAFS v6) images')
+    .option('--debug', 'print stack traces and error causes', false)
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', EXIT_CODE_HELP)
+    .exitOverride();
+  root.addCommand(convertCommand().exitOverride());
+  return root;
+}
+
+/** Runs the program with `argv` and returns the exit status. */
+export async function main(argv: string[]): Promise<number> {
+  const cli = program();
+  try {
+    await cli.parseAsync(argv);
+    return EXIT.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Commander has printed its own message (or the help) already.
+      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    process.stderr.write(`${errorLine(err)}\n`);
+    if (argv.includes('--debug')) process.stderr.write(`${debugDump(err)}\n`);
+    return exitCodeFor(err);
+  }
+}
+
+function debugDump(err: unknown): string {
+  const parts: string[] = [];
+  let e: unknown = err;
+  while (e !== undefined) {
+    parts.push(e instanceof Error ? (e.stack ?? e.message) : String(e));
+    e = e instanceof Error ? e.cause : undefined;
+  }
+  return parts.join('\ncaused by: ');
+}

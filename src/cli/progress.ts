@@ -1,0 +1,43 @@
+/**
+ * Progress display: one line per layer on stderr. On a terminal the current layer
+ * animates and finished layers stay as lines; elsewhere only finished layers are
+ * printed, once each, so CI logs stay readable.
+ */
+import ora, { type Ora } from 'ora';
+import type { ProgressEvent } from '../convert/events.js';
+import { formatBytes } from './report.js';
+
+/** ProgressDisplay renders ProgressEvents; call `stop()` on failure. */
+export class ProgressDisplay {
+  private spinner: Ora | undefined;
+
+  constructor(
+    private readonly stream: NodeJS.WriteStream,
+    private readonly quiet: boolean,
+  ) {}
+
+  /** Handles one event. */
+  readonly onEvent = (event: ProgressEvent): void => {
+    if (this.quiet || event.phase !== 'layer') return;
+    const label = `layer ${event.index + 1}/${event.count} ${event.digest.slice(0, 19)}`;
+    const figures = `${formatBytes(event.bytesRead)}/${formatBytes(event.size)}, ${event.files} entries`;
+    if (!this.stream.isTTY) {
+      if (event.state === 'done') this.stream.write(`${label} converted: ${figures}\n`);
+      return;
+    }
+    if (event.state === 'start') {
+      this.spinner = ora({ text: `${label} converting`, stream: this.stream }).start();
+    } else if (event.state === 'progress' && this.spinner) {
+      this.spinner.text = `${label} converting: ${figures}`;
+    } else if (event.state === 'done') {
+      this.spinner?.succeed(`${label} converted: ${figures}`);
+      this.spinner = undefined;
+    }
+  };
+
+  /** Stops an animation left running (after a failure). */
+  stop(): void {
+    this.spinner?.stop();
+    this.spinner = undefined;
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * Parsers for flag values. Each throws a UsageError that names the flag and the
+ * accepted values, so a typo gets a one-line answer.
+ */
+import type { Compressor, Digester } from '../blob/types.js';
+import { UsageError } from '../errors.js';
+
+/** Smallest and largest chunk sizes RAFS v6 accepts. */
+export const MIN_CHUNK_SIZE = 0x1000;
+export const MAX_CHUNK_SIZE = 0x1000000;
+
+/** Parses `--chunk-size`: decimal or 0x-hex, a power of two from 4 KiB to 16 MiB. */
+export function parseChunkSize(text: string): number {
+  const value = /^0x[0-9a-f]+$/i.test(text) ? Number.parseInt(text.slice(2), 16) : /^\d+$/.test(text) ? Number(text) : NaN;
+  const powerOfTwo = Number.isInteger(value) && value > 0 && (value & (value - 1)) === 0;
+  if (!powerOfTwo || value < MIN_CHUNK_SIZE || value > MAX_CHUNK_SIZE) {
+    throw new UsageError(`--chunk-size ${text}: must be a power of two from 0x1000 to 0x1000000`, {
+      hint: 'for example --chunk-size 0x100000 (1 MiB, the default)',
+    });
+  }
+  return value;
+}
+
+/** Parses `--compressor`. */
+export function parseCompressor(text: string): Compressor {
+  if (text === 'zstd' || text === 'lz4_block' || text === 'none') return text;
+  throw new UsageError(`--compressor ${text}: must be one of zstd, lz4_block, none`);
+}
+
+/** Parses `--digester`. */
+export function parseDigester(text: string): Digester {
+  if (text === 'blake3' || text === 'sha256') return text;
+  throw new UsageError(`--digester ${text}: must be blake3 or sha256`);
+}
+
+/** Parses `--fs-version`; only RAFS v6 is written. */
+export function parseFsVersion(text: string): 6 {
+  if (text === '6') return 6;
+  throw new UsageError(`--fs-version ${text}: only RAFS v6 is supported`, {
+    hint: 'RAFS v5 images can only be read by the FUSE daemon; use --fs-version 6',
+  });
+}

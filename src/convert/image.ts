@@ -1,0 +1,105 @@
+/**
+ * Rewriting the source image's config and manifest for the Nydus result.
+ */
+import { createHash } from 'node:crypto';
+import { ImageError } from '../errors.js';
+import { MEDIA_TYPE, NYDUS_ANNOTATION } from '../oci/types.js';
+import type { Descriptor, Manifest } from '../oci/types.js';
+import type { SourceImage } from '../transport/types.js';
+
+/** History entry appended for the bootstrap layer, as nydusify writes it. */
+export const BOOTSTRAP_HISTORY = { created_by: 'Nydus Converter', comment: 'Nydus Bootstrap Layer' };
+
+/** A converted data blob as the manifest lists it. */
+export interface BlobLayer {
+  digest: string;
+  size: number;
+}
+
+/** NydusImage is the rewritten manifest and config, as bytes ready to store. */
+export interface NydusImage {
+  manifest: Manifest;
+  manifestBytes: Buffer;
+  manifestDesc: Descriptor;
+  configBytes: Buffer;
+  configDesc: Descriptor;
+}
+
+/** Inputs of `buildNydusImage`. */
+export interface NydusImageParts {
+  source: SourceImage;
+  blobs: BlobLayer[];
+  bootstrap: { digest: string; diffId: string; size: number };
+  /** Write OCI media types even for a Docker source. */
+  oci: boolean;
+}
+
+/**
+ * Builds the Nydus manifest and config: one Nydus blob layer per source layer, the
+ * bootstrap layer last; `rootfs.diff_ids` and `history` rewritten, every other
+ * config field kept as the source had it.
+ */
+export function buildNydusImage(parts: NydusImageParts): NydusImage {
+  const { source, blobs, bootstrap } = parts;
+  const docker = !parts.oci && source.manifest.mediaType === MEDIA_TYPE.dockerManifest;
+  const configBytes = Buffer.from(JSON.stringify(rewriteConfig(source.configBytes, blobs, bootstrap.diffId)));
+  const configDesc: Descriptor = {
+    mediaType: docker ? MEDIA_TYPE.dockerConfig : MEDIA_TYPE.ociConfig,
+    digest: sha256(configBytes),
+    size: configBytes.length,
+  };
+  const layers: Descriptor[] = blobs.map((b) => ({
+    mediaType: MEDIA_TYPE.nydusBlob,
+    digest: b.digest,
+    size: b.size,
+    annotations: { [NYDUS_ANNOTATION.blob]: 'true' },
+  }));
+  layers.push({
+    mediaType: docker ? MEDIA_TYPE.dockerLayerGzip : MEDIA_TYPE.ociLayerGzip,
+    digest: bootstrap.digest,
+    size: bootstrap.size,
+    annotations: { [NYDUS_ANNOTATION.bootstrap]: 'true', [NYDUS_ANNOTATION.fsVersion]: '6' },
+  });
+  const manifest: Manifest = {
+    schemaVersion: 2,
+    mediaType: docker ? MEDIA_TYPE.dockerManifest : MEDIA_TYPE.ociManifest,
+    config: configDesc,
+    layers,
+  };
+  if (!docker) {
+    manifest.annotations = {
+      [NYDUS_ANNOTATION.fsVersion]: '6',
+      [NYDUS_ANNOTATION.sourceDigest]: source.manifestDigest,
+    };
+  }
+  const manifestBytes = Buffer.from(JSON.stringify(manifest, null, 2));
+  const manifestDesc: Descriptor = {
+    mediaType: manifest.mediaType as string,
+    digest: sha256(manifestBytes),
+    size: manifestBytes.length,
+  };
+  if (source.platform) manifestDesc.platform = source.platform;
+  return { manifest, manifestBytes, manifestDesc, configBytes, configDesc };
+}
+
+function rewriteConfig(bytes: Buffer, blobs: BlobLayer[], bootstrapDiffId: string): Record<string, unknown> {
+  let config: Record<string, unknown>;
+  try {
+    config = JSON.parse(bytes.toString('utf8')) as Record<string, unknown>;
+  } catch (err) {
+    throw new ImageError('source', `image config is not valid JSON: ${(err as Error).message}`);
+  }
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+    throw new ImageError('source', 'image config is not a JSON object');
+  }
+  // A Nydus blob is its own "uncompressed" form, so its diff_id is its digest.
+  config.rootfs = { type: 'layers', diff_ids: [...blobs.map((b) => b.digest), bootstrapDiffId] };
+  if (Array.isArray(config.history)) {
+    config.history = [...config.history, BOOTSTRAP_HISTORY];
+  }
+  return config;
+}
+
+function sha256(bytes: Buffer): string {
+  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+}
