@@ -1,0 +1,78 @@
+/**
+ * The independent answer to "what is the merged tree of this image": skopeo copies
+ * the image into an OCI layout (recompressing layers to gzip, which umoci 0.4 needs)
+ * and umoci unpacks it into a root file system, applying the overlay rules itself.
+ */
+import { execFile } from 'node:child_process';
+import { lstat, readdir, readlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** RefEntry is what lstat says about one path of the unpacked root file system. */
+export interface RefEntry {
+  path: string;
+  type: 'file' | 'dir' | 'symlink' | 'char' | 'block' | 'fifo' | 'socket';
+  perm: number;
+  uid: number;
+  gid: number;
+  size: number;
+  linkTarget: string;
+  rdevMajor: number;
+  rdevMinor: number;
+}
+
+/** Unpacks `reference` (a skopeo transport reference) under `work` and lists it. */
+export async function referenceTree(reference: string, work: string): Promise<Map<string, RefEntry>> {
+  const layout = join(work, 'ref-layout');
+  await run('skopeo', ['copy', '-q', '--dest-compress', '--dest-compress-format', 'gzip', reference, `oci:${layout}:ref`]);
+  const bundle = join(work, 'ref-bundle');
+  await run('umoci', ['unpack', '--image', `${layout}:ref`, bundle]);
+  const entries = new Map<string, RefEntry>();
+  await walk(join(bundle, 'rootfs'), '', entries);
+  return entries;
+}
+
+async function walk(root: string, rel: string, out: Map<string, RefEntry>): Promise<void> {
+  const full = join(root, rel);
+  const st = await lstat(full, { bigint: false });
+  const path = rel === '' ? '/' : `/${rel}`;
+  const type = typeOf(st.mode);
+  const rdev = st.rdev;
+  out.set(path, {
+    path,
+    type,
+    perm: st.mode & 0o7777,
+    uid: st.uid,
+    gid: st.gid,
+    size: type === 'file' ? st.size : 0,
+    linkTarget: type === 'symlink' ? await readlink(full, { encoding: 'latin1' }) : '',
+    rdevMajor: type === 'char' || type === 'block' ? Math.floor(rdev / 256) & 0xfff : 0,
+    rdevMinor: type === 'char' || type === 'block' ? (rdev & 0xff) | ((rdev >> 12) & 0xfff00) : 0,
+  });
+  if (type === 'dir') {
+    for (const name of await readdir(full, { encoding: 'latin1' })) {
+      await walk(root, rel === '' ? name : `${rel}/${name}`, out);
+    }
+  }
+}
+
+function typeOf(mode: number): RefEntry['type'] {
+  switch (mode & 0o170000) {
+    case 0o100000:
+      return 'file';
+    case 0o040000:
+      return 'dir';
+    case 0o120000:
+      return 'symlink';
+    case 0o020000:
+      return 'char';
+    case 0o060000:
+      return 'block';
+    case 0o010000:
+      return 'fifo';
+    default:
+      return 'socket';
+  }
+}
