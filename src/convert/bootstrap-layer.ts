@@ -42,7 +42,7 @@ interface PackEntry {
 async function packTar(entries: PackEntry[]): Promise<Buffer> {
   const p = pack();
   const parts: Buffer[] = [];
-  p.on('data', (b: Buffer) => parts.push(b));
+  p.on('data', (b: unknown) => parts.push(b as Buffer));
   const done = new Promise<void>((resolve, reject) => {
     p.on('end', resolve);
     p.on('error', reject);

@@ -1,0 +1,104 @@
+/**
+ * Image references as the user writes them, in skopeo's syntax:
+ *
+ *   docker-archive:PATH[:NAME:TAG | :@N]   a `docker save` tarball
+ *   oci-archive:PATH[:TAG]                  a tar of an OCI layout
+ *   oci:DIR[:TAG]                           an OCI layout directory
+ *   [docker://]NAME[:TAG][@DIGEST]          a registry
+ *
+ * For the file transports the text after the transport is split at its first `:`,
+ * exactly as skopeo does, so `docker-archive:a.tar:example.com:5000/x:1` is the file
+ * `a.tar` and the name `example.com:5000/x:1`. The price is that a PATH cannot
+ * contain `:`; such a file is reachable through a symlink or a relative path without
+ * the colon. Parsing does no I/O.
+ */
+import { UsageError } from '../errors.js';
+import { parseDockerName } from './docker-name.js';
+
+/** ImageReference is a parsed reference, one variant per transport. */
+export type ImageReference =
+  | { transport: 'docker-archive'; path: string; ref?: DockerArchiveRef }
+  | { transport: 'oci-archive'; path: string; tag?: string }
+  | { transport: 'oci'; dir: string; tag?: string }
+  | { transport: 'registry'; registry: string; repository: string; tag?: string; digest?: string };
+
+/**
+ * DockerArchiveRef picks an image inside a docker archive: by a name that is matched
+ * against the archive's RepoTags after normalisation, or by position (`@N`).
+ */
+export type DockerArchiveRef = { kind: 'name'; name: string } | { kind: 'index'; index: number };
+
+/** REFERENCE_FORMS lists the accepted forms, for hints. */
+export const REFERENCE_FORMS = [
+  'docker-archive:PATH[:NAME[:TAG]|:@N]',
+  'oci-archive:PATH[:TAG]',
+  'oci:DIR[:TAG]',
+  '[docker://]NAME[:TAG][@sha256:DIGEST]',
+].join(', ');
+
+const FILE_TRANSPORTS = ['docker-archive', 'oci-archive', 'oci'] as const;
+// OCI ref.name annotations are free-form in the spec; skopeo accepts this set,
+// which covers plain tags and full names like `docker.io/library/alpine:3`.
+const OCI_TAG = /^[A-Za-z0-9._:/@+-]+$/;
+const INDEX_REF = /^@(\d+)$/;
+
+/** parseReference parses a reference for the source or target side of a run. */
+export function parseReference(text: string, side: 'source' | 'target'): ImageReference {
+  const fail = (detail: string): never => {
+    throw new UsageError(`${side} reference ${JSON.stringify(text)}: ${detail}`, {
+      hint: `write one of ${REFERENCE_FORMS}`,
+    });
+  };
+  const colon = text.indexOf(':');
+  const prefix = colon < 0 ? '' : text.slice(0, colon);
+  if ((FILE_TRANSPORTS as readonly string[]).includes(prefix)) {
+    return parseFileReference(prefix as (typeof FILE_TRANSPORTS)[number], text.slice(colon + 1), fail);
+  }
+  if (text.startsWith('docker://')) return parseRegistryReference(text.slice('docker://'.length), fail);
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) {
+    return fail(`transport ${JSON.stringify(prefix)} is not supported`);
+  }
+  // A bare `docker:dind` is the image docker.io/library/docker:dind, so only the
+  // `://` form above is refused; a path is caught here to give a better message.
+  if (/^(\.{0,2}\/|~)/.test(text)) {
+    return fail('this looks like a path; say which transport it is, e.g. oci:' + text);
+  }
+  return parseRegistryReference(text, fail);
+}
+
+function parseFileReference(
+  transport: (typeof FILE_TRANSPORTS)[number],
+  rest: string,
+  fail: (detail: string) => never,
+): ImageReference {
+  const colon = rest.indexOf(':');
+  const path = colon < 0 ? rest : rest.slice(0, colon);
+  const name = colon < 0 ? undefined : rest.slice(colon + 1);
+  if (path === '') return fail('the path is empty');
+  if (name === '') return fail('the part after the path\'s ":" is empty');
+  if (transport === 'docker-archive') {
+    return name === undefined
+      ? { transport, path }
+      : { transport, path, ref: parseDockerArchiveRef(name, fail) };
+  }
+  if (name !== undefined && !OCI_TAG.test(name)) return fail(`tag ${JSON.stringify(name)} is not valid`);
+  if (transport === 'oci') return name === undefined ? { transport, dir: path } : { transport, dir: path, tag: name };
+  return name === undefined ? { transport, path } : { transport, path, tag: name };
+}
+
+function parseDockerArchiveRef(text: string, fail: (detail: string) => never): DockerArchiveRef {
+  const index = INDEX_REF.exec(text);
+  if (index !== null) return { kind: 'index', index: Number(index[1]) };
+  if (text.startsWith('@')) return fail('an image index is written @N with N a number from 0');
+  const parsed = parseDockerName(text);
+  if (typeof parsed === 'string') return fail(parsed);
+  if (parsed.digest !== undefined) return fail('a docker archive is not addressed by digest');
+  return { kind: 'name', name: `${parsed.registry}/${parsed.repository}:${parsed.tag}` };
+}
+
+function parseRegistryReference(text: string, fail: (detail: string) => never): ImageReference {
+  if (text === '') return fail('the image name is empty');
+  const parsed = parseDockerName(text);
+  if (typeof parsed === 'string') return fail(parsed);
+  return { transport: 'registry', ...parsed };
+}
