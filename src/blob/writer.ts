@@ -1,0 +1,296 @@
+/**
+ * BlobWriter writes one per-layer Nydus data blob in the layout nydusify produces
+ * (format doc §3.2): chunk data, `image.blob` header, CI array, meta header,
+ * `blob.meta` header, chunk-digest array, `blob.digest` header, the inlined bootstrap,
+ * `image.boot` header, the ToC and its `rafs.blob.toc` header.
+ *
+ * A blob without chunks holds only the bootstrap and a one-entry ToC: there is no
+ * chunk data to describe, so the `image.blob`, `blob.meta` and `blob.digest` sections
+ * are left out and INLINED_CHUNK_DIGEST is not set (see `layerFeatures`). Readers
+ * find sections through the ToC, so the shorter layout needs no special case there.
+ *
+ * Memory is bounded by a few chunks whatever the file sizes: file bodies are chunked
+ * as they stream in, and every write awaits the file system.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { FormatError, NydusifyError, UsageError } from '../errors.js';
+import type { ChunkRef } from '../tree/types.js';
+import { align4K, CI_ENTRY_V1_SIZE, encodeCiEntryV1 } from './ci-array.js';
+import { chunksOf } from './chunker.js';
+import { compressChunk } from './compress.js';
+import { chunkDigest, crc32c, DIGEST_SIZE, sha256 } from './digest.js';
+import { layerFeatures } from './features.js';
+import { FileSink } from './file-sink.js';
+import { GrowBuffer } from './grow-buffer.js';
+import { encodeMetaHeader, META_HEADER_SIZE } from './meta-header.js';
+import { hex } from './hex.js';
+import {
+  encodeTarHeader,
+  SECTION_BLOB_DIGEST,
+  SECTION_BLOB_META,
+  SECTION_IMAGE_BLOB,
+  SECTION_IMAGE_BOOT,
+  SECTION_TOC,
+  TAR_HEADER_SIZE,
+} from './tar-header.js';
+import { buildToc, type DataSections } from './toc-builder.js';
+import { encodeToc } from './toc.js';
+import type { BlobInfo, BlobOptions } from './types.js';
+
+/** INLINE_BLOB_ID is the placeholder id a layer's own bootstrap records for its blob. */
+export const INLINE_BLOB_ID = 'x'.repeat(64);
+/** MIN_CHUNK_SIZE and MAX_CHUNK_SIZE bound the power-of-two chunk size. */
+export const MIN_CHUNK_SIZE = 0x1000;
+export const MAX_CHUNK_SIZE = 0x100_0000;
+/** MAX_CHUNKS is the chunk-index limit of one blob (indexes stay below 0xFFFFFF). */
+export const MAX_CHUNKS = 0xff_ffff;
+
+/** BlobResult is what `finish` reports about the completed blob file. */
+export interface BlobResult {
+  /** `sha256:` + hex sha256 of the whole file: the OCI layer digest. */
+  digest: string;
+  size: number;
+  /** The blob as the merged bootstrap records it. */
+  info: BlobInfo;
+}
+
+/** BlobWriter streams file data into one blob file; see the module comment. */
+export class BlobWriter {
+  private sink: FileSink | undefined;
+  private readonly dedup = new Map<string, ChunkRef>();
+  private readonly ci = new GrowBuffer();
+  private readonly digests = new GrowBuffer();
+  /** sha256 of the chunk data, later extended by its tar header (ToC quirk, §3.7). */
+  private readonly chunkDataHash: Hash = createHash('sha256');
+  private chunkCount = 0;
+  private uncompressedCursor = 0;
+  private busy = false;
+  private dataInfo: BlobInfo | undefined;
+  private sections: DataSections | undefined;
+  private finished = false;
+
+  /**
+   * Creates a writer for `path` (created or truncated on the first write). Chunk refs
+   * it returns carry `blobIndex`.
+   */
+  constructor(
+    private readonly path: string,
+    private readonly opts: BlobOptions,
+    private readonly blobIndex: number,
+  ) {
+    const cs = opts.chunkSize;
+    const inRange = Number.isInteger(cs) && cs >= MIN_CHUNK_SIZE && cs <= MAX_CHUNK_SIZE;
+    if (!inRange || (cs & (cs - 1)) !== 0) {
+      const detail = `chunk size ${hex(cs)} is not a power of two in 0x1000..0x1000000`;
+      throw new UsageError(detail);
+    }
+  }
+
+  /**
+   * Chunks one regular file's data (exactly `size` bytes from `body`), writes new
+   * chunks and reuses identical chunks (same digest and uncompressed size) already in
+   * this blob. Returns the file's chunks in file order; empty for an empty file.
+   */
+  async addFile(body: AsyncIterable<Buffer>, size: number): Promise<ChunkRef[]> {
+    this.enter('addFile');
+    try {
+      if (this.dataInfo !== undefined) throw this.misuse('addFile after finishData');
+      const refs: ChunkRef[] = [];
+      for await (const chunk of chunksOf(body, size, this.opts.chunkSize)) {
+        refs.push(await this.addChunk(chunk));
+      }
+      return refs;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async addChunk(data: Buffer): Promise<ChunkRef> {
+    const digest = chunkDigest(this.opts.digester, data);
+    const key = `${digest.toString('hex')}/${data.length}`;
+    const seen = this.dedup.get(key);
+    if (seen !== undefined) return { ...seen };
+    if (this.chunkCount >= MAX_CHUNKS) {
+      const detail = `more than ${hex(MAX_CHUNKS)} chunks in one blob; use a larger chunk size`;
+      throw new FormatError('ci_array', 'chunk_count', detail);
+    }
+    const sink = await this.openSink();
+    const stored = compressChunk(this.opts.compressor, data);
+    const ref: ChunkRef = {
+      blobIndex: this.blobIndex,
+      chunkIndex: this.chunkCount,
+      digest,
+      compressedOffset: sink.position,
+      compressedSize: stored.bytes.length,
+      uncompressedOffset: this.uncompressedCursor,
+      uncompressedSize: data.length,
+      compressed: stored.compressed,
+      crc32: crc32c(data),
+    };
+    // Reserve before taking `raw`: reserving may move the records to a larger buffer.
+    const ciAt = this.ci.reserve(CI_ENTRY_V1_SIZE);
+    encodeCiEntryV1(ref, this.ci.raw, ciAt, ref.chunkIndex);
+    this.digests.append(digest);
+    this.chunkDataHash.update(stored.bytes);
+    await sink.write(stored.bytes);
+    this.chunkCount++;
+    this.uncompressedCursor += align4K(data.length);
+    this.dedup.set(key, ref);
+    return { ...ref };
+  }
+
+  /**
+   * Writes the `image.blob` header, the CI array (compressed with the blob compressor
+   * only when that makes it smaller; else ci_compressor none), the meta header, the
+   * `blob.meta` header, the digest array and the `blob.digest` header. Returns the
+   * BlobInfo this layer's own bootstrap embeds: placeholder id, features 0x70000023,
+   * compressedSize = offset where the `image.boot` data will start, no ToC yet.
+   */
+  async finishData(): Promise<BlobInfo> {
+    this.enter('finishData');
+    try {
+      if (this.dataInfo !== undefined) return { ...this.dataInfo };
+      const sink = await this.openSink();
+      this.sections = this.chunkCount === 0 ? undefined : await this.writeDataSections(sink);
+      this.dataInfo = this.blobInfo(sink.position);
+      return { ...this.dataInfo };
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async writeDataSections(sink: FileSink): Promise<DataSections> {
+    const chunkDataSize = sink.position;
+    const blobHeader = encodeTarHeader({ name: SECTION_IMAGE_BLOB, size: chunkDataSize });
+    const imageBlobDigest = this.chunkDataHash.update(blobHeader).digest();
+    await sink.write(blobHeader);
+
+    const ciRaw = this.ci.bytes();
+    const ciStored = compressChunk(this.opts.compressor, ciRaw);
+    const ciCompressor = ciStored.compressed ? this.opts.compressor : 'none';
+    const ciOffset = sink.position;
+    await sink.write(ciStored.bytes);
+    const metaHeader = encodeMetaHeader({
+      features: layerFeatures(this.chunkCount, true),
+      ciCompressor,
+      ciEntries: this.chunkCount,
+      ciOffset,
+      ciCompressedSize: ciStored.bytes.length,
+      ciUncompressedSize: ciRaw.length,
+      ciZranOffset: 0,
+      ciZranSize: 0,
+      ciZranCount: 0,
+    });
+    await sink.write(metaHeader);
+    const metaSize = ciStored.bytes.length + META_HEADER_SIZE;
+    await sink.write(encodeTarHeader({ name: SECTION_BLOB_META, size: metaSize }));
+
+    const digestOffset = sink.position;
+    const digestArray = this.digests.bytes();
+    await sink.write(digestArray);
+    await sink.write(encodeTarHeader({ name: SECTION_BLOB_DIGEST, size: digestArray.length }));
+    return {
+      chunkDataSize,
+      uncompressedSize: this.uncompressedCursor,
+      imageBlobDigest,
+      ciCompressor,
+      ciOffset,
+      ciCompressedSize: ciStored.bytes.length,
+      ciUncompressedSize: ciRaw.length,
+      ciDigest: sha256(ciRaw),
+      metaHeaderDigest: sha256(metaHeader),
+      digestOffset,
+      digestArraySize: digestArray.length,
+      digestArrayDigest: sha256(digestArray),
+    };
+  }
+
+  private blobInfo(bootOffset: number): BlobInfo {
+    const s = this.sections;
+    return {
+      blobId: INLINE_BLOB_ID,
+      chunkSize: this.opts.chunkSize,
+      chunkCount: this.chunkCount,
+      compressor: this.opts.compressor,
+      digester: this.opts.digester,
+      features: layerFeatures(this.chunkCount, true),
+      compressedSize: bootOffset,
+      uncompressedSize: this.uncompressedCursor,
+      ciCompressor: s?.ciCompressor ?? 'none',
+      ciOffset: s?.ciOffset ?? 0,
+      ciCompressedSize: s?.ciCompressedSize ?? 0,
+      ciUncompressedSize: s?.ciUncompressedSize ?? 0,
+      tocSize: 0,
+      tocDigest: Buffer.alloc(DIGEST_SIZE),
+    };
+  }
+
+  /**
+   * Appends the bootstrap (zstd if that makes it smaller, else stored), the
+   * `image.boot` header, the ToC and its header, and closes the file. Calls
+   * `finishData` first if needed. Returns the layer digest, the file size and the
+   * BlobInfo for the merged bootstrap (blob id = the digest hex, features 0x70000021,
+   * compressedSize = file size, real ToC size and digest).
+   */
+  async finish(bootstrap: Buffer): Promise<BlobResult> {
+    const data = await this.finishData();
+    this.enter('finish');
+    try {
+      if (this.finished) throw this.misuse('finish called twice');
+      const sink = await this.openSink();
+      const bootOffset = sink.position;
+      const boot = compressChunk('zstd', bootstrap);
+      await sink.write(boot.bytes);
+      await sink.write(encodeTarHeader({ name: SECTION_IMAGE_BOOT, size: boot.bytes.length }));
+      const toc = encodeToc(
+        buildToc(this.sections, {
+          offset: bootOffset,
+          storedSize: boot.bytes.length,
+          rawSize: bootstrap.length,
+          compressor: boot.compressed ? 'zstd' : 'none',
+          digest: sha256(bootstrap),
+        }),
+      );
+      const tocHeader = encodeTarHeader({ name: SECTION_TOC, size: toc.length });
+      await sink.write(toc);
+      await sink.write(tocHeader);
+      const size = sink.position;
+      const hex = (await sink.close()).toString('hex');
+      this.finished = true;
+      const info: BlobInfo = {
+        ...data,
+        blobId: hex,
+        features: layerFeatures(this.chunkCount, false),
+        compressedSize: size,
+        tocSize: toc.length + TAR_HEADER_SIZE,
+        tocDigest: sha256(toc, tocHeader),
+      };
+      return { digest: `sha256:${hex}`, size, info };
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Closes and deletes the file; for use after a failure. Safe to call at any time. */
+  async abort(): Promise<void> {
+    this.finished = true;
+    const sink = this.sink;
+    if (sink !== undefined) await sink.abort();
+  }
+
+  private async openSink(): Promise<FileSink> {
+    this.sink ??= await FileSink.create(this.path);
+    return this.sink;
+  }
+
+  /** enter refuses overlapping calls: the blob is one sequential stream. */
+  private enter(what: string): void {
+    if (this.busy) throw this.misuse(`${what} while another call is running`);
+    if (this.finished) throw this.misuse(`${what} after finish or abort`);
+    this.busy = true;
+  }
+
+  private misuse(detail: string): NydusifyError {
+    return new NydusifyError('ERR_INTERNAL', `blob writer ${this.path}: ${detail}`);
+  }
+}
