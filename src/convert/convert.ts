@@ -28,7 +28,7 @@ import { convertLayer, type ConvertedLayer } from './layer.js';
 export interface ConvertOptions extends BlobOptions {
   /** Platform to pick from an index; undefined means the host's. */
   platform?: Platform;
-  /** Write OCI media types even when the source is a Docker image. */
+  /** Write OCI media types even when the source is a Docker image (always so for OCI layouts). */
   oci?: boolean;
   /** Folder for temporary files; a fresh one under the system temp dir by default. */
   workDir?: string;
@@ -89,7 +89,7 @@ export async function convertImage(
       source: image,
       blobs: converted,
       bootstrap: { digest: bootLayer.digest, diffId: bootLayer.diffId, size: bootLayer.bytes.length },
-      oci: opts.oci ?? false,
+      oci: (opts.oci ?? false) || target.ociOnly,
     });
     const mergeSeconds = clock.lap();
 

@@ -46,6 +46,9 @@ async function isMissingOrEmptyDir(dir: string): Promise<boolean> {
 
 /** LayoutTarget is an ImageTarget writing an OCI layout directory. */
 export class LayoutTarget implements ImageTarget {
+  /** An OCI layout holds OCI manifests only (see ImageTarget.ociOnly). */
+  readonly ociOnly = true;
+
   private mode?: Promise<Mode>;
   private state: 'open' | 'committed' | 'aborted' = 'open';
   /** Blob files this target created in an existing layout, removed on abort. */

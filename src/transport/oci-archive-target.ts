@@ -65,6 +65,9 @@ export async function writeLayoutTar(root: string, out: string): Promise<void> {
 
 /** OciArchiveTarget is an ImageTarget writing an OCI layout tarball. */
 export class OciArchiveTarget implements ImageTarget {
+  /** An OCI layout holds OCI manifests only (see ImageTarget.ociOnly). */
+  readonly ociOnly = true;
+
   private work?: Promise<{ tmpDir: string; layout: LayoutTarget }>;
 
   constructor(

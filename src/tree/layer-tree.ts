@@ -117,7 +117,9 @@ export class LayerTree {
 function nodeFor(entry: EntryMeta, chunks: ChunkRef[]): TreeNode {
   const type = entry.type as FileType;
   const inode: Inode = newInode(type, {
-    perm: entry.perm & 0o7777,
+    // Linux gives every symlink 0777 whatever the tar header says, so an unpacked
+    // image (and nydusify check, which compares against one) always sees 0777.
+    perm: type === 'symlink' ? 0o777 : entry.perm & 0o7777,
     uid: entry.uid,
     gid: entry.gid,
     mtime: entry.mtime,

@@ -89,7 +89,7 @@ describe('overlay merge rules', () => {
     {
       rule: 'directory replaced by a symlink leaves no stale children',
       layers: [[{ path: 'd/x' }], [{ path: 'd', type: 'symlink', linkTarget: '/tmp' }]],
-      want: ['/ dir 755 0', '/d symlink 644 0 ->/tmp'],
+      want: ['/ dir 755 0', '/d symlink 777 0 ->/tmp'],
     },
     {
       rule: 'a directory in one tar replaced by a file in the same tar drops its children',

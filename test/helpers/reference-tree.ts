@@ -24,14 +24,19 @@ export interface RefEntry {
 }
 
 /** Unpacks `reference` (a skopeo transport reference) under `work` and lists it. */
-export async function referenceTree(reference: string, work: string): Promise<Map<string, RefEntry>> {
+export async function referenceTree(
+  reference: string,
+  work: string,
+): Promise<{ entries: Map<string, RefEntry>; rootfs: string }> {
   const layout = join(work, 'ref-layout');
   await run('skopeo', ['copy', '-q', '--dest-compress', '--dest-compress-format', 'gzip', reference, `oci:${layout}:ref`]);
   const bundle = join(work, 'ref-bundle');
+  // The unpacked root file system stays at `${bundle}/rootfs` for content checks.
   await run('umoci', ['unpack', '--image', `${layout}:ref`, bundle]);
   const entries = new Map<string, RefEntry>();
-  await walk(join(bundle, 'rootfs'), '', entries);
-  return entries;
+  const rootfs = join(bundle, 'rootfs');
+  await walk(rootfs, '', entries);
+  return { entries, rootfs };
 }
 
 async function walk(root: string, rel: string, out: Map<string, RefEntry>): Promise<void> {

@@ -1,0 +1,157 @@
+/**
+ * End to end, as a user runs it: `bin/nydusify.js convert` on real images (the
+ * shared fixtures and the project's generated ones) with every compressor, then the
+ * result read back by erofs-utils, by umoci's unpacking of the source, and by the
+ * project's own readers.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MEDIA_TYPE, NYDUS_ANNOTATION } from '../../src/oci/types.js';
+import { openSource } from '../../src/transport/open.js';
+import { contentDifferences, referenceListing, treeMetadata } from '../helpers/compare.js';
+import { dumpErofsTree, fsckErofs, placeholderDevices } from '../helpers/erofs.js';
+import { loadNydusLayout } from '../helpers/nydus-image.js';
+import { referenceTree, type RefEntry } from '../helpers/reference-tree.js';
+
+const run = promisify(execFile);
+const ROOT = new URL('../../', import.meta.url).pathname;
+const SHARED = join(ROOT, '../shared/fixtures/images');
+const BIN = join(ROOT, 'bin/nydusify.js');
+
+const IMAGES = [
+  { name: 'alpine-3 (crane-style docker archive)', ref: `docker-archive:${SHARED}/alpine-3.docker.tar` },
+  { name: 'hello-world arm64 (Docker 25 archive)', ref: `docker-archive:${SHARED}/hello-world-arm64.docker25.tar` },
+  { name: 'layered (docker save layout)', ref: `docker-archive:${ROOT}fixtures/images/layered.docker.tar` },
+  { name: 'layered (oci-archive, gzip/zstd/plain layers)', ref: `oci-archive:${ROOT}fixtures/images/layered.oci.tar:v1` },
+];
+const COMPRESSORS = ['zstd', 'lz4_block', 'none'] as const;
+
+let work: string;
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'nydusify-e2e-'));
+});
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+/** Runs the CLI; resolves with exit code, stdout and stderr. */
+async function nydusify(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run('node', [BIN, ...args], { maxBuffer: 16 << 20 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe.each(IMAGES)('convert $name', ({ ref }) => {
+  let reference: { entries: Map<string, RefEntry>; rootfs: string };
+  let sourceConfig: Record<string, any>;
+  let sourceLayers: number;
+
+  beforeAll(async () => {
+    const dir = await mkdtemp(join(work, 'ref-'));
+    reference = await referenceTree(ref, dir);
+    const source = openSource(ref);
+    const image = await source.resolve();
+    sourceConfig = JSON.parse(image.configBytes.toString('utf8'));
+    sourceLayers = image.manifest.layers.length;
+    await source.close();
+  });
+
+  it.each(COMPRESSORS)('with --compressor %s reads back identical', async (compressor) => {
+    const out = join(work, `out-${Math.random().toString(36).slice(2)}`);
+    const result = await nydusify(['convert', '--source', ref, '--target', `oci:${out}:nydus`, '--compressor', compressor]);
+    expect(result.stderr).not.toMatch(/error/);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(new RegExp(`^oci:${out}:nydus@sha256:[0-9a-f]{64}\\n$`));
+
+    const image = await loadNydusLayout(out, 'nydus');
+    // Manifest rules: a Nydus blob per source layer, the bootstrap layer last.
+    expect(image.manifest.layers).toHaveLength(sourceLayers + 1);
+    for (const layer of image.manifest.layers.slice(0, -1)) {
+      expect(layer.mediaType).toBe(MEDIA_TYPE.nydusBlob);
+      expect(layer.annotations?.[NYDUS_ANNOTATION.blob]).toBe('true');
+    }
+    const boot = image.manifest.layers.at(-1);
+    expect(boot?.annotations?.[NYDUS_ANNOTATION.bootstrap]).toBe('true');
+    expect(boot?.annotations?.[NYDUS_ANNOTATION.fsVersion]).toBe('6');
+    const diffIds: string[] = image.config.rootfs.diff_ids;
+    expect(diffIds.slice(0, -1)).toEqual(image.manifest.layers.slice(0, -1).map((l) => l.digest));
+    expect(image.config.config).toEqual(sourceConfig.config);
+    expect(image.config.architecture).toBe(sourceConfig.architecture);
+    // Every blob of the bootstrap is a layer, with the layer's digest as its id.
+    const layerDigests = new Set(image.manifest.layers.map((l) => l.digest));
+    for (const blob of image.bootstrap.blobs) {
+      expect(layerDigests).toContain(`sha256:${blob.blobId}`);
+      expect(blob.compressor).toBe(compressor);
+    }
+
+    // erofs-utils accepts the bootstrap and lists what umoci unpacked.
+    const bootPath = join(out, 'image.boot');
+    await import('node:fs/promises').then((fs) => fs.writeFile(bootPath, image.bootstrapBytes));
+    const devices = await placeholderDevices(out, image.bootstrap.blobs.length);
+    await fsckErofs(bootPath, devices);
+    const listed = (await dumpErofsTree(bootPath, devices)).map((e) => `${e.path} ${e.type}`);
+    expect(listed).toEqual(referenceListing(reference.entries));
+
+    // Metadata and contents through the project's readers.
+    const meta = treeMetadata(image.bootstrap.root);
+    for (const [path, want] of reference.entries) {
+      const { path: _p, ...fields } = want;
+      expect({ path, ...meta.get(path) }).toEqual({ path, ...fields });
+    }
+    expect(await contentDifferences(image, reference.rootfs)).toEqual([]);
+  });
+});
+
+describe('convert output', () => {
+  const layered = `docker-archive:${ROOT}fixtures/images/layered.docker.tar`;
+
+  it('is byte-identical for the same input and flags', async () => {
+    const a = join(work, 'det-a');
+    const b = join(work, 'det-b');
+    expect((await nydusify(['convert', '--source', layered, '--target', `oci:${a}:t`, '--chunk-size', '0x1000'])).code).toBe(0);
+    expect((await nydusify(['convert', '--source', layered, '--target', `oci:${b}:t`, '--chunk-size', '0x1000'])).code).toBe(0);
+    const files = await readdir(join(a, 'blobs', 'sha256'));
+    expect(await readdir(join(b, 'blobs', 'sha256'))).toEqual(files);
+    for (const f of files) {
+      expect((await readFile(join(a, 'blobs', 'sha256', f))).equals(await readFile(join(b, 'blobs', 'sha256', f)))).toBe(true);
+    }
+    expect(await readFile(join(a, 'index.json'), 'utf8')).toBe(await readFile(join(b, 'index.json'), 'utf8'));
+  });
+
+  it('writes an oci-archive that the oci-archive source reads back', async () => {
+    const archive = join(work, 'out.oci.tar');
+    const res = await nydusify(['convert', '--source', layered, '--target', `oci-archive:${archive}:v1`, '--output-json', join(work, 'r.json')]);
+    expect(res.code).toBe(0);
+    const report = JSON.parse(await readFile(join(work, 'r.json'), 'utf8'));
+    expect(report.layers).toHaveLength(3);
+    expect(report.layers[0].files).toBeGreaterThan(20);
+    expect(report.target.manifestDigest).toMatch(/^sha256:/);
+    const src = openSource(`oci-archive:${archive}:v1`);
+    const image = await src.resolve();
+    expect(image.manifestDigest).toBe(report.target.manifestDigest);
+    await src.close();
+  });
+
+  it('leaves nothing at the target when the source is corrupt, and says why in one line', async () => {
+    const out = join(work, 'never');
+    const res = await nydusify(['convert', '--source', `docker-archive:${ROOT}package.json`, '--target', `oci:${out}:x`]);
+    expect(res.code).toBe(1);
+    expect(res.stderr.trim().split('\n')).toHaveLength(1);
+    expect(res.stderr).toMatch(/^error: /);
+    await expect(stat(out)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('refuses a bad flag value with a usage error', async () => {
+    const res = await nydusify(['convert', '--source', layered, '--target', `oci:${work}/x`, '--chunk-size', '0x3000']);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/--chunk-size 0x3000: must be a power of two/);
+  });
+});
