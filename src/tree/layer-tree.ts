@@ -11,6 +11,7 @@
  * - a hardlink names a regular file earlier in the same layer and shares its Inode.
  */
 import { LayerError } from '../errors.js';
+import { isMarker } from './overlay.js';
 import { fromByteString, newDir, newInode } from './types.js';
 import type { ChunkRef, FileType, Inode, TreeNode } from './types.js';
 
@@ -46,6 +47,12 @@ export class LayerTree {
     }
     const names = entry.path.split('/');
     const leaf = names.pop() as string;
+    if (isMarker(leaf) && this.passesNonDir(names)) {
+      // A whiteout below a path this layer made a non-directory (umoci writes these
+      // when a file replaces a directory): the file already hides everything below,
+      // and extraction has no directory to remove anything from.
+      return;
+    }
     const parent = this.ensureDir(names);
     const node = entry.type === 'hardlink' ? this.linkNode(entry) : nodeFor(entry, chunks);
     const existing = parent.children?.get(leaf);
@@ -75,6 +82,17 @@ export class LayerTree {
     }
     this.root.inode = nodeFor(entry, []).inode;
     this.root.implicit = false;
+  }
+
+  /** Whether the walk down `names` meets a non-directory of this layer. */
+  private passesNonDir(names: string[]): boolean {
+    let dir: TreeNode | undefined = this.root;
+    for (const name of names) {
+      dir = dir.children?.get(name);
+      if (!dir) return false;
+      if (!dir.children) return true;
+    }
+    return false;
   }
 
   /** Walks to the directory at `names`, creating implicit directories on the way. */

@@ -97,6 +97,16 @@ describe('overlay merge rules', () => {
       want: ['/ dir 755 0', '/d file 644 0 1'],
     },
     {
+      rule: 'whiteouts below a file that replaced a directory (as umoci writes them) keep the file',
+      layers: [[{ path: 'd/x' }, { path: 'd/y' }], [{ path: 'd', size: 4 }, { path: 'd/.wh.x' }, { path: 'd/.wh.y' }]],
+      want: ['/ dir 755 0', '/d file 644 0 4'],
+    },
+    {
+      rule: 'whiteouts before the file that replaces their directory keep the file too',
+      layers: [[{ path: 'd/x' }], [{ path: 'd/.wh.x' }, { path: 'd', size: 4 }]],
+      want: ['/ dir 755 0', '/d file 644 0 4'],
+    },
+    {
       rule: 'a directory entry after its children keeps them and sets metadata',
       layers: [[{ path: 'd/x' }, { path: 'd', type: 'dir', perm: 0o750, uid: 7 }]],
       want: ['/ dir 755 0', '/d dir 750 7', '/d/x file 644 0 0'],

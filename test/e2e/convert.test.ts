@@ -10,12 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MEDIA_TYPE, NYDUS_ANNOTATION } from '../../src/oci/types.js';
 import { openSource } from '../../src/transport/open.js';
-import { contentDifferences, referenceListing, treeMetadata } from '../helpers/compare.js';
-import { dumpErofsTree, fsckErofs, placeholderDevices } from '../helpers/erofs.js';
-import { loadNydusLayout } from '../helpers/nydus-image.js';
 import { referenceTree, type RefEntry } from '../helpers/reference-tree.js';
+import { verifyNydusLayout } from '../helpers/verify.js';
 
 const run = promisify(execFile);
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -71,42 +68,7 @@ describe.each(IMAGES)('convert $name', ({ ref }) => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(new RegExp(`^oci:${out}:nydus@sha256:[0-9a-f]{64}\\n$`));
 
-    const image = await loadNydusLayout(out, 'nydus');
-    // Manifest rules: a Nydus blob per source layer, the bootstrap layer last.
-    expect(image.manifest.layers).toHaveLength(sourceLayers + 1);
-    for (const layer of image.manifest.layers.slice(0, -1)) {
-      expect(layer.mediaType).toBe(MEDIA_TYPE.nydusBlob);
-      expect(layer.annotations?.[NYDUS_ANNOTATION.blob]).toBe('true');
-    }
-    const boot = image.manifest.layers.at(-1);
-    expect(boot?.annotations?.[NYDUS_ANNOTATION.bootstrap]).toBe('true');
-    expect(boot?.annotations?.[NYDUS_ANNOTATION.fsVersion]).toBe('6');
-    const diffIds: string[] = image.config.rootfs.diff_ids;
-    expect(diffIds.slice(0, -1)).toEqual(image.manifest.layers.slice(0, -1).map((l) => l.digest));
-    expect(image.config.config).toEqual(sourceConfig.config);
-    expect(image.config.architecture).toBe(sourceConfig.architecture);
-    // Every blob of the bootstrap is a layer, with the layer's digest as its id.
-    const layerDigests = new Set(image.manifest.layers.map((l) => l.digest));
-    for (const blob of image.bootstrap.blobs) {
-      expect(layerDigests).toContain(`sha256:${blob.blobId}`);
-      expect(blob.compressor).toBe(compressor);
-    }
-
-    // erofs-utils accepts the bootstrap and lists what umoci unpacked.
-    const bootPath = join(out, 'image.boot');
-    await import('node:fs/promises').then((fs) => fs.writeFile(bootPath, image.bootstrapBytes));
-    const devices = await placeholderDevices(out, image.bootstrap.blobs.length);
-    await fsckErofs(bootPath, devices);
-    const listed = (await dumpErofsTree(bootPath, devices)).map((e) => `${e.path} ${e.type}`);
-    expect(listed).toEqual(referenceListing(reference.entries));
-
-    // Metadata and contents through the project's readers.
-    const meta = treeMetadata(image.bootstrap.root);
-    for (const [path, want] of reference.entries) {
-      const { path: _p, ...fields } = want;
-      expect({ path, ...meta.get(path) }).toEqual({ path, ...fields });
-    }
-    expect(await contentDifferences(image, reference.rootfs)).toEqual([]);
+    await verifyNydusLayout(out, 'nydus', { compressor, sourceConfig, sourceLayers, reference });
   });
 });
 

@@ -4,7 +4,6 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { openBlobFile, type BlobFile } from '../../src/blob/reader.js';
 import { walkTree } from '../../src/tree/walk.js';
 import type { TreeNode } from '../../src/tree/types.js';
@@ -58,7 +57,7 @@ export async function contentDifferences(image: LoadedImage, rootfs: string): Pr
         if (!info || !blob) throw new Error(`${path}: chunk names blob ${ref.blobIndex}`);
         hash.update(await blob.readChunk(ref, info.digester, info.compressor));
       }
-      const want = createHash('sha256').update(await readFile(join(rootfs, Buffer.from(path, 'latin1').toString()))).digest('hex');
+      const want = createHash('sha256').update(await readFile(Buffer.concat([Buffer.from(rootfs), Buffer.from(path, 'latin1')]))).digest('hex');
       if (hash.digest('hex') !== want) differ.push(path);
     }
   } finally {

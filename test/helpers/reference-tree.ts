@@ -39,9 +39,13 @@ export async function referenceTree(
   return { entries, rootfs };
 }
 
+/**
+ * Walks with Buffer paths so names that are not UTF-8 survive; keys are byte
+ * strings (latin1), as the project's trees use.
+ */
 async function walk(root: string, rel: string, out: Map<string, RefEntry>): Promise<void> {
-  const full = join(root, rel);
-  const st = await lstat(full, { bigint: false });
+  const full = Buffer.concat([Buffer.from(root), Buffer.from(rel === '' ? '' : `/${rel}`, 'latin1')]);
+  const st = await lstat(full);
   const path = rel === '' ? '/' : `/${rel}`;
   const type = typeOf(st.mode);
   const rdev = st.rdev;
@@ -52,13 +56,14 @@ async function walk(root: string, rel: string, out: Map<string, RefEntry>): Prom
     uid: st.uid,
     gid: st.gid,
     size: type === 'file' ? st.size : 0,
-    linkTarget: type === 'symlink' ? await readlink(full, { encoding: 'latin1' }) : '',
+    linkTarget: type === 'symlink' ? (await readlink(full, { encoding: 'buffer' })).toString('latin1') : '',
     rdevMajor: type === 'char' || type === 'block' ? Math.floor(rdev / 256) & 0xfff : 0,
     rdevMinor: type === 'char' || type === 'block' ? (rdev & 0xff) | ((rdev >> 12) & 0xfff00) : 0,
   });
   if (type === 'dir') {
-    for (const name of await readdir(full, { encoding: 'latin1' })) {
-      await walk(root, rel === '' ? name : `${rel}/${name}`, out);
+    for (const name of await readdir(full, { encoding: 'buffer' })) {
+      const n = name.toString('latin1');
+      await walk(root, rel === '' ? n : `${rel}/${n}`, out);
     }
   }
 }
