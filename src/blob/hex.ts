@@ -1,9 +1,7 @@
 /** Error-message formatting shared by the blob structs. */
+import { hex } from '../bytes.js';
 
-/** hex formats a number as `0x…` for error messages. */
-export function hex(n: number | bigint): string {
-  return `0x${n.toString(16)}`;
-}
+export { hex };
 
 /** range formats a byte range as `[0x…, +0x…)`. */
 export function range(offset: number, length: number): string {

@@ -22,7 +22,7 @@ import { FormatError } from '../errors.js';
 import { hex } from './hex.js';
 import { compressorOfId } from './ids.js';
 import { COMPRESSION_ID, type Compressor } from './types.js';
-import { readU64, writeU64 } from './u64.js';
+import { readU64, writeU64 } from '../bytes.js';
 
 /** META_HEADER_SIZE is the size of the header. */
 export const META_HEADER_SIZE = 4096;

@@ -15,7 +15,7 @@
  */
 import { FormatError } from '../errors.js';
 import type { Compressor } from './types.js';
-import { readU64, writeU64 } from './u64.js';
+import { readU64, writeU64 } from '../bytes.js';
 
 /** TOC_ENTRY_SIZE is the size of one entry. */
 export const TOC_ENTRY_SIZE = 128;

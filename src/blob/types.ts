@@ -15,6 +15,16 @@ export const COMPRESSION_ID: Record<Compressor, number> = { none: 0, lz4_block: 
 /** Numeric digest ids used in the blob table. */
 export const DIGEST_ID: Record<Digester, number> = { blake3: 0, sha256: 1 };
 
+/** Smallest chunk size RAFS v6 accepts (one 4 KiB block). */
+export const MIN_CHUNK_SIZE = 0x1000;
+/** Largest chunk size RAFS v6 accepts (16 MiB). */
+export const MAX_CHUNK_SIZE = 0x100_0000;
+
+/** Whether `size` is a valid chunk size: a power of two from 4 KiB to 16 MiB. */
+export function isValidChunkSize(size: number): boolean {
+  return Number.isInteger(size) && size >= MIN_CHUNK_SIZE && size <= MAX_CHUNK_SIZE && (size & (size - 1)) === 0;
+}
+
 /** BlobOptions are the build options that every blob of one image shares. */
 export interface BlobOptions {
   /** Chunk size in bytes: a power of two from 0x1000 to 0x1000000. */

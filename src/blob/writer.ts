@@ -35,13 +35,10 @@ import {
 } from './tar-header.js';
 import { buildToc, type DataSections } from './toc-builder.js';
 import { encodeToc } from './toc.js';
-import type { BlobInfo, BlobOptions } from './types.js';
+import { isValidChunkSize, type BlobInfo, type BlobOptions } from './types.js';
 
 /** INLINE_BLOB_ID is the placeholder id a layer's own bootstrap records for its blob. */
 export const INLINE_BLOB_ID = 'x'.repeat(64);
-/** MIN_CHUNK_SIZE and MAX_CHUNK_SIZE bound the power-of-two chunk size. */
-export const MIN_CHUNK_SIZE = 0x1000;
-export const MAX_CHUNK_SIZE = 0x100_0000;
 /** MAX_CHUNKS is the chunk-index limit of one blob (indexes stay below 0xFFFFFF). */
 export const MAX_CHUNKS = 0xff_ffff;
 
@@ -78,10 +75,8 @@ export class BlobWriter {
     private readonly opts: BlobOptions,
     private readonly blobIndex: number,
   ) {
-    const cs = opts.chunkSize;
-    const inRange = Number.isInteger(cs) && cs >= MIN_CHUNK_SIZE && cs <= MAX_CHUNK_SIZE;
-    if (!inRange || (cs & (cs - 1)) !== 0) {
-      const detail = `chunk size ${hex(cs)} is not a power of two in 0x1000..0x1000000`;
+    if (!isValidChunkSize(opts.chunkSize)) {
+      const detail = `chunk size ${hex(opts.chunkSize)} is not a power of two in 0x1000..0x1000000`;
       throw new UsageError(detail);
     }
   }

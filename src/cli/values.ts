@@ -2,18 +2,14 @@
  * Parsers for flag values. Each throws a UsageError that names the flag and the
  * accepted values, so a typo gets a one-line answer.
  */
-import type { Compressor, Digester } from '../blob/types.js';
+import { isValidChunkSize, type Compressor, type Digester } from '../blob/types.js';
 import { UsageError } from '../errors.js';
 
-/** Smallest and largest chunk sizes RAFS v6 accepts. */
-export const MIN_CHUNK_SIZE = 0x1000;
-export const MAX_CHUNK_SIZE = 0x1000000;
 
 /** Parses `--chunk-size`: decimal or 0x-hex, a power of two from 4 KiB to 16 MiB. */
 export function parseChunkSize(text: string): number {
   const value = /^0x[0-9a-f]+$/i.test(text) ? Number.parseInt(text.slice(2), 16) : /^\d+$/.test(text) ? Number(text) : NaN;
-  const powerOfTwo = Number.isInteger(value) && value > 0 && (value & (value - 1)) === 0;
-  if (!powerOfTwo || value < MIN_CHUNK_SIZE || value > MAX_CHUNK_SIZE) {
+  if (!isValidChunkSize(value)) {
     throw new UsageError(`--chunk-size ${text}: must be a power of two from 0x1000 to 0x1000000`, {
       hint: 'for example --chunk-size 0x100000 (1 MiB, the default)',
     });

@@ -2,8 +2,8 @@
  * The bootstrap layer: a gzip tar holding `image/image.boot`, the layer that marks
  * an image as Nydus (nydus-snapshotter extracts the bootstrap from it).
  */
-import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
+import { sha256Digest } from '../oci/digest.js';
 import { pack } from 'tar-stream';
 
 /** Path of the merged bootstrap inside the bootstrap layer. */
@@ -29,7 +29,7 @@ export async function buildBootstrapLayer(bootstrap: Buffer): Promise<BootstrapL
     { name: BOOTSTRAP_PATH, type: 'file', mode: 0o444, data: bootstrap },
   ]);
   const bytes = gzipSync(tar, { level: 6 });
-  return { bytes, digest: sha256(bytes), diffId: sha256(tar) };
+  return { bytes, digest: sha256Digest(bytes), diffId: sha256Digest(tar) };
 }
 
 interface PackEntry {
@@ -58,8 +58,4 @@ async function packTar(entries: PackEntry[]): Promise<Buffer> {
   p.finalize();
   await done;
   return Buffer.concat(parts);
-}
-
-function sha256(bytes: Buffer): string {
-  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 }

@@ -1,8 +1,8 @@
 /**
  * Rewriting the source image's config and manifest for the Nydus result.
  */
-import { createHash } from 'node:crypto';
 import { ImageError } from '../errors.js';
+import { sha256Digest } from '../oci/digest.js';
 import { MEDIA_TYPE, NYDUS_ANNOTATION } from '../oci/types.js';
 import type { Descriptor, Manifest } from '../oci/types.js';
 import type { SourceImage } from '../transport/types.js';
@@ -45,7 +45,7 @@ export function buildNydusImage(parts: NydusImageParts): NydusImage {
   const configBytes = Buffer.from(JSON.stringify(rewriteConfig(source.configBytes, blobs, bootstrap.diffId)));
   const configDesc: Descriptor = {
     mediaType: docker ? MEDIA_TYPE.dockerConfig : MEDIA_TYPE.ociConfig,
-    digest: sha256(configBytes),
+    digest: sha256Digest(configBytes),
     size: configBytes.length,
   };
   const layers: Descriptor[] = blobs.map((b) => ({
@@ -75,7 +75,7 @@ export function buildNydusImage(parts: NydusImageParts): NydusImage {
   const manifestBytes = Buffer.from(JSON.stringify(manifest, null, 2));
   const manifestDesc: Descriptor = {
     mediaType: manifest.mediaType as string,
-    digest: sha256(manifestBytes),
+    digest: sha256Digest(manifestBytes),
     size: manifestBytes.length,
   };
   if (source.platform) manifestDesc.platform = source.platform;
@@ -98,8 +98,4 @@ function rewriteConfig(bytes: Buffer, blobs: BlobLayer[], bootstrapDiffId: strin
     config.history = [...config.history, BOOTSTRAP_HISTORY];
   }
   return config;
-}
-
-function sha256(bytes: Buffer): string {
-  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 }

@@ -2,37 +2,13 @@
  * What the tar reader hands out: entries, warnings and options.
  */
 
-import type { FileType } from '../tree/types.js';
+import type { EntryMeta } from '../tree/types.js';
 
 /** TarEntryType is the kind of a tar entry: a file type, or a hardlink to an earlier entry. */
-export type TarEntryType = FileType | 'hardlink';
+export type TarEntryType = EntryMeta['type'];
 
 /** TarEntry is one file system object read from a layer tar. */
-export interface TarEntry {
-  /**
-   * Normalised byte-string path: no leading `/` or `./`, no trailing `/`, no `.`
-   * or empty components, `..` resolved; the root directory itself is `''`.
-   */
-  path: string;
-  type: TarEntryType;
-  /** mode & 0o7777; the S_IFMT bits of the tar mode field are ignored. */
-  perm: number;
-  uid: number;
-  gid: number;
-  /** Whole seconds since the epoch (a PAX fraction is truncated toward zero). */
-  mtime: number;
-  /** Number of data bytes in `body`; 0 for everything but regular files. */
-  size: number;
-  /**
-   * For a symlink, the target exactly as stored (byte string, not normalised);
-   * for a hardlink, the normalised path of the entry it links to; else `''`.
-   */
-  linkTarget: string;
-  /** Device numbers for char and block devices, else 0. */
-  devMajor: number;
-  devMinor: number;
-  /** Extended attributes: name (byte string) → raw value bytes. */
-  xattrs: Map<string, Buffer>;
+export interface TarEntry extends EntryMeta {
   /** Owner names from the header or PAX, byte strings; informational only. */
   uname: string;
   gname: string;

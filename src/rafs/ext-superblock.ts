@@ -12,10 +12,8 @@ import { validateRafsFlags } from './flags.js';
 export const EXT_SUPER_OFFSET = 1152;
 /** EXT_SUPER_SIZE is the extended superblock's size in bytes. */
 export const EXT_SUPER_SIZE = 256;
-/** MIN_CHUNK_SIZE and MAX_CHUNK_SIZE bound s_chunk_size (a power of two). */
-export const MIN_CHUNK_SIZE = 0x1000;
-/** MAX_CHUNK_SIZE is the largest chunk size nydus accepts (16 MiB). */
-export const MAX_CHUNK_SIZE = 0x100_0000;
+import { isValidChunkSize } from '../blob/types.js';
+export { isValidChunkSize, MAX_CHUNK_SIZE, MIN_CHUNK_SIZE } from '../blob/types.js';
 /** BLOB_ENTRY_SIZE and CHUNK_INFO_SIZE are the table record sizes the sizes must divide by. */
 const BLOB_ENTRY_SIZE = 256;
 const CHUNK_INFO_SIZE = 80;
@@ -73,10 +71,6 @@ export function decodeExtSuperblock(file: Buffer): RafsExtSuperblock {
   };
 }
 
-/** Returns true when `x` is a power of two inside the accepted chunk-size range. */
-export function isValidChunkSize(x: number): boolean {
-  return Number.isInteger(x) && x >= MIN_CHUNK_SIZE && x <= MAX_CHUNK_SIZE && (x & (x - 1)) === 0;
-}
 
 /**
  * Validates the extended superblock against a file of `fileSize` bytes: flags,

@@ -13,23 +13,9 @@
 import { LayerError } from '../errors.js';
 import { isMarker } from './overlay.js';
 import { fromByteString, newDir, newInode } from './types.js';
-import type { ChunkRef, FileType, Inode, TreeNode } from './types.js';
+import type { ChunkRef, EntryMeta, FileType, Inode, TreeNode } from './types.js';
 
-/** EntryMeta is the part of a tar entry that the tree needs. */
-export interface EntryMeta {
-  /** Normalised byte-string path; '' is the root directory. */
-  path: string;
-  type: FileType | 'hardlink';
-  perm: number;
-  uid: number;
-  gid: number;
-  mtime: number;
-  size: number;
-  linkTarget: string;
-  devMajor: number;
-  devMinor: number;
-  xattrs: Map<string, Buffer>;
-}
+export type { EntryMeta };
 
 /** LayerTree accumulates one layer's entries into a tree rooted at an implicit root. */
 export class LayerTree {

@@ -59,6 +59,38 @@ export interface Inode {
   chunks: ChunkRef[];
 }
 
+/**
+ * EntryMeta is what a layer says about one path: the metadata of a tar entry,
+ * without its data. The tar reader's entries extend it.
+ */
+export interface EntryMeta {
+  /**
+   * Normalised byte-string path: no leading `/` or `./`, no trailing `/`, no `.`
+   * or empty components, `..` resolved; the root directory itself is `''`.
+   */
+  path: string;
+  /** The file type, or `hardlink` to an earlier entry of the same layer. */
+  type: FileType | 'hardlink';
+  /** mode & 0o7777; the S_IFMT bits of the tar mode field are ignored. */
+  perm: number;
+  uid: number;
+  gid: number;
+  /** Whole seconds since the epoch (a PAX fraction is truncated toward zero). */
+  mtime: number;
+  /** Size of a regular file's data; 0 for everything else. */
+  size: number;
+  /**
+   * For a symlink, the target exactly as stored (byte string, not normalised);
+   * for a hardlink, the normalised path of the entry it links to; else `''`.
+   */
+  linkTarget: string;
+  /** Device numbers for char and block devices, else 0. */
+  devMajor: number;
+  devMinor: number;
+  /** Extended attributes: name (byte string) → raw value bytes. */
+  xattrs: Map<string, Buffer>;
+}
+
 /** TreeNode is one name in a directory tree. */
 export interface TreeNode {
   inode: Inode;

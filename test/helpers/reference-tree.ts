@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { typeFromMode } from '../../src/tree/types.js';
 
 const run = promisify(execFile);
 
@@ -47,7 +48,7 @@ async function walk(root: string, rel: string, out: Map<string, RefEntry>): Prom
   const full = Buffer.concat([Buffer.from(root), Buffer.from(rel === '' ? '' : `/${rel}`, 'latin1')]);
   const st = await lstat(full);
   const path = rel === '' ? '/' : `/${rel}`;
-  const type = typeOf(st.mode);
+  const type = typeFromMode(st.mode) ?? 'socket';
   const rdev = st.rdev;
   out.set(path, {
     path,
@@ -65,24 +66,5 @@ async function walk(root: string, rel: string, out: Map<string, RefEntry>): Prom
       const n = name.toString('latin1');
       await walk(root, rel === '' ? n : `${rel}/${n}`, out);
     }
-  }
-}
-
-function typeOf(mode: number): RefEntry['type'] {
-  switch (mode & 0o170000) {
-    case 0o100000:
-      return 'file';
-    case 0o040000:
-      return 'dir';
-    case 0o120000:
-      return 'symlink';
-    case 0o020000:
-      return 'char';
-    case 0o060000:
-      return 'block';
-    case 0o010000:
-      return 'fifo';
-    default:
-      return 'socket';
   }
 }
