@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh Debian machine as root: installs the system
-# tools the tests use as real peers (erofs-utils, skopeo, umoci), the npm packages
+# tools the tests use as real peers (erofs-utils, skopeo, umoci, debootstrap), the npm packages
 # from the lock file, builds, and runs vitest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +9,8 @@ need=()
 command -v fsck.erofs >/dev/null || need+=(erofs-utils)
 command -v skopeo >/dev/null || need+=(skopeo)
 command -v umoci >/dev/null || need+=(umoci)
+# The Debian end-to-end image is built with debootstrap (../shared/fixtures/make-debian-image.sh).
+command -v debootstrap >/dev/null || need+=(debootstrap)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "missing ${need[*]}: run as root or apt-get install -y ${need[*]}" >&2
