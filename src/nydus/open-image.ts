@@ -89,7 +89,11 @@ export async function openNydusImage(
 
 /** Reads `image/image.boot` out of the gzip tar bootstrap layer. */
 async function extractBootstrap(source: ImageSource, layer: Descriptor): Promise<Buffer> {
-  const stream = (await source.openBlob(layer)).pipe(createGunzip());
+  const raw = await source.openBlob(layer);
+  const stream = createGunzip();
+  // pipe() does not pass errors on: a failing or corrupt layer must fail the read.
+  raw.on('error', (err) => stream.destroy(err));
+  raw.pipe(stream);
   for await (const entry of readTar(stream, layer.digest)) {
     if (entry.type === 'file' && BOOTSTRAP_PATHS.includes(entry.path)) {
       if (entry.size > MAX_BOOTSTRAP_BYTES) {
