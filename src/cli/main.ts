@@ -3,7 +3,10 @@
  * only module that writes to the terminal or ends the process.
  */
 import { Command, CommanderError } from 'commander';
+import { checkCommand } from './check-command.js';
 import { convertCommand } from './convert-command.js';
+import { exportCommand } from './export-command.js';
+import { inspectCommand } from './inspect-command.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { errorLine } from './report.js';
 
@@ -23,6 +26,9 @@ export function program(): Command {
     .addHelpText('after', EXIT_CODE_HELP)
     .exitOverride();
   root.addCommand(convertCommand().exitOverride());
+  root.addCommand(checkCommand().exitOverride());
+  root.addCommand(inspectCommand().exitOverride());
+  root.addCommand(exportCommand().exitOverride());
   return root;
 }
 
@@ -37,9 +43,13 @@ export async function main(argv: string[]): Promise<number> {
       // Commander has printed its own message (or the help) already.
       return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    process.stderr.write(`${errorLine(err)}\n`);
+    const code = exitCodeFor(err);
+    // Differences are a result, not a failure: the report is on stdout already,
+    // and stderr gets its one-line summary without the "error:" label.
+    const line = code === EXIT.mismatch && err instanceof Error ? err.message : errorLine(err);
+    process.stderr.write(`${line}\n`);
     if (argv.includes('--debug')) process.stderr.write(`${debugDump(err)}\n`);
-    return exitCodeFor(err);
+    return code;
   }
 }
 

@@ -143,7 +143,7 @@ function readChunks(input: TreeReaderInput, loaded: LoadedInode): ChunkRef[] {
       uncompressedOffset: info.uncompressedOffset,
       uncompressedSize: info.uncompressedSize,
       compressed: (info.flags & CHUNK_FLAGS.COMPRESSED) !== 0,
-      crc32: info.crc32,
+      crc32: (info.flags & CHUNK_FLAGS.HAS_CRC32) !== 0 ? info.crc32 : undefined,
     };
   });
 }

@@ -45,7 +45,7 @@ export function fixtureBlob(): BlobInfo {
 /** The fixture's two chunks: [lib.rs chunk, sync_io.rs chunk] (values from §1.13). */
 export function fixtureChunks(): [ChunkRef, ChunkRef] {
   const boot = fixtureBoot();
-  const common = { blobIndex: 0, compressed: true, crc32: 0 };
+  const common = { blobIndex: 0, compressed: true, crc32: undefined };
   return [
     { ...common, chunkIndex: 0, digest: Buffer.from(boot.subarray(0x4050, 0x4070)), compressedOffset: 0, compressedSize: 0x12dc, uncompressedOffset: 0, uncompressedSize: 0x4223 },
     { ...common, chunkIndex: 1, digest: Buffer.from(boot.subarray(0x4000, 0x4020)), compressedOffset: 0x12dc, compressedSize: 0xb9e, uncompressedOffset: 0x5000, uncompressedSize: 0x3458 },

@@ -102,13 +102,13 @@ function chunkInfoOf(chunk: ChunkRef, blobIndex: number, fileOffset: number): Ch
   return {
     digest: chunk.digest,
     blobIndex,
-    flags: (chunk.compressed ? CHUNK_FLAGS.COMPRESSED : 0) | CHUNK_FLAGS.HAS_CRC32,
+    flags: (chunk.compressed ? CHUNK_FLAGS.COMPRESSED : 0) | (chunk.crc32 === undefined ? 0 : CHUNK_FLAGS.HAS_CRC32),
     compressedSize: chunk.compressedSize,
     uncompressedSize: chunk.uncompressedSize,
     compressedOffset: chunk.compressedOffset,
     uncompressedOffset: chunk.uncompressedOffset,
     fileOffset,
     index: chunk.chunkIndex,
-    crc32: chunk.crc32,
+    crc32: chunk.crc32 ?? 0,
   };
 }

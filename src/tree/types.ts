@@ -30,8 +30,11 @@ export interface ChunkRef {
   uncompressedSize: number;
   /** True when the stored bytes are compressed (false: stored as-is). */
   compressed: boolean;
-  /** CRC-32C (Castagnoli) of the uncompressed bytes. */
-  crc32: number;
+  /**
+   * CRC-32C (Castagnoli) of the uncompressed bytes; undefined when the image
+   * records none (builders before nydus 2.3.1 wrote no CRC).
+   */
+  crc32?: number;
 }
 
 /**

@@ -176,7 +176,7 @@ describe('check fails naming the path and field', () => {
     const json = join(dir, 'result.json');
     const res = await nydusify(['check', '--target', `oci:${dir}:${TAG}`, '--source', LAYERED, '--output-json', json]);
     expect(res.code).toBe(3);
-    expect(res.stderr).toMatch(/^error: check: the images differ \(\d+ differences?\)\n$/);
+    expect(res.stderr).toMatch(/^check: the images differ \(\d+ differences?\)\n$/);
     expect(res.stdout).toContain(`[filesystem] ${path}: content: expected sha256:`);
     expect(res.stdout).toMatch(/found unreadable: .*chunk \d+ at 0x[0-9a-f]+: digest mismatch: expected blake3:/);
     const report = JSON.parse(await readFile(json, 'utf8'));

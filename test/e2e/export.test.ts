@@ -1,0 +1,255 @@
+/**
+ * `nydusify export` end to end: every converted fixture image is exported, then read
+ * back by erofs-utils (`fsck.erofs --extract`) and by the kernel (a read-only EROFS
+ * mount over loop devices), and both trees must equal the source image's merged tree
+ * as umoci unpacks it: names, types, modes, owners, sizes, link targets and the
+ * sha256 of every file.
+ *
+ * The kernel mount needs root, loop devices and EROFS in the kernel. Where any is
+ * missing the mount test fails and says which: an unverified mount must not count
+ * as a pass.
+ */
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { lstat, mkdtemp, readdir, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readBootstrap } from '../../src/rafs/reader.js';
+import { treeMetadata } from '../helpers/compare.js';
+import { referenceTree, type RefEntry } from '../helpers/reference-tree.js';
+
+const run = promisify(execFile);
+const ROOT = new URL('../../', import.meta.url).pathname;
+const SHARED = join(ROOT, '../shared/fixtures/images');
+const BIN = join(ROOT, 'bin/nydusify.js');
+
+// The images of test/e2e/convert.test.ts.
+const IMAGES = [
+  { name: 'alpine-3 (crane-style docker archive)', ref: `docker-archive:${SHARED}/alpine-3.docker.tar` },
+  { name: 'hello-world arm64 (Docker 25 archive)', ref: `docker-archive:${SHARED}/hello-world-arm64.docker25.tar` },
+  { name: 'layered (docker save layout)', ref: `docker-archive:${ROOT}fixtures/images/layered.docker.tar` },
+  { name: 'layered (oci-archive, gzip/zstd/plain layers)', ref: `oci-archive:${ROOT}fixtures/images/layered.oci.tar:v1` },
+];
+
+let work: string;
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'nydusify-export-'));
+});
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+/** Runs the CLI; resolves with exit code, stdout and stderr. */
+async function nydusify(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run('node', [BIN, ...args], { maxBuffer: 16 << 20 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+/** Entry is what the comparison looks at for one path, with contents as sha256. */
+type Entry = Omit<RefEntry, 'path'> & { sha256: string };
+
+/** Lists a directory tree the way reference-tree.ts does, plus file sha256; keys are byte strings. */
+async function listTree(root: string): Promise<Map<string, Entry>> {
+  const out = new Map<string, Entry>();
+  const visit = async (rel: string): Promise<void> => {
+    const full = Buffer.concat([Buffer.from(root), Buffer.from(rel, 'latin1')]);
+    const st = await lstat(full);
+    const type = typeOf(st.mode);
+    const device = type === 'char' || type === 'block';
+    out.set(rel === '' ? '/' : rel, {
+      type,
+      perm: st.mode & 0o7777,
+      uid: st.uid,
+      gid: st.gid,
+      size: type === 'file' ? st.size : 0,
+      linkTarget: type === 'symlink' ? (await readlink(full, { encoding: 'buffer' })).toString('latin1') : '',
+      rdevMajor: device ? Math.floor(st.rdev / 256) & 0xfff : 0,
+      rdevMinor: device ? (st.rdev & 0xff) | ((st.rdev >> 12) & 0xfff00) : 0,
+      sha256: type === 'file' ? await sha256File(full) : '',
+    });
+    if (type === 'dir') {
+      for (const name of await readdir(full, { encoding: 'buffer' })) await visit(`${rel}/${name.toString('latin1')}`);
+    }
+  };
+  await visit('');
+  return out;
+}
+
+function typeOf(mode: number): RefEntry['type'] {
+  const types: Record<number, RefEntry['type']> = {
+    0o100000: 'file', 0o040000: 'dir', 0o120000: 'symlink', 0o020000: 'char',
+    0o060000: 'block', 0o010000: 'fifo', 0o140000: 'socket',
+  };
+  return types[mode & 0o170000] ?? 'socket';
+}
+
+async function sha256File(path: Buffer): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const part of createReadStream(path)) hash.update(part as Buffer);
+  return hash.digest('hex');
+}
+
+/**
+ * The reference tree with contents hashed. The root's own metadata is left out on
+ * both sides: fsck.erofs extracts into a folder it does not own, and a mount point's
+ * owner is the image's root inode, so only the root's existence is compared.
+ */
+async function expectedTree(ref: { entries: Map<string, RefEntry>; rootfs: string }): Promise<Map<string, Entry>> {
+  const out = new Map<string, Entry>();
+  for (const [path, e] of ref.entries) {
+    const { path: _p, ...fields } = e;
+    const full = Buffer.concat([Buffer.from(ref.rootfs), Buffer.from(path === '/' ? '' : path, 'latin1')]);
+    out.set(path, { ...fields, sha256: e.type === 'file' ? await sha256File(full) : '' });
+  }
+  return out;
+}
+
+/**
+ * Clears setuid and setgid on regular files. fsck.erofs 1.5 extracts with chmod
+ * first and lchown second, and the kernel drops those bits on chown (seen with
+ * strace: `chmod("x/bin/tool", 0104755)` then `lchown(…, 0, 0)`), so extraction
+ * cannot show them; the kernel-mount test compares them in full.
+ */
+function withoutSetid(tree: Map<string, Entry>): Map<string, Entry> {
+  const out = new Map<string, Entry>();
+  for (const [path, e] of tree) out.set(path, e.type === 'file' ? { ...e, perm: e.perm & ~0o6000 } : e);
+  return out;
+}
+
+/** Sorted `path: fields` lines, so a failing comparison shows the paths that differ. */
+function lines(tree: Map<string, Entry>): string[] {
+  return [...tree.entries()]
+    .filter(([path]) => path !== '/')
+    .map(([path, e]) => `${path}: ${JSON.stringify(e)}`)
+    .sort();
+}
+
+/** Converts `ref` and exports the result; returns the export folder and the CLI's stdout. */
+async function convertAndExport(ref: string): Promise<{ out: string; stdout: string }> {
+  const layout = await mkdtemp(join(work, 'nydus-'));
+  const converted = await nydusify(['convert', '--quiet', '--source', ref, '--target', `oci:${layout}:nydus`]);
+  expect(converted.stderr).toBe('');
+  expect(converted.code).toBe(0);
+  const out = join(await mkdtemp(join(work, 'export-')), 'view');
+  const exported = await nydusify(['export', `oci:${layout}:nydus`, '--output', out]);
+  expect(exported.stderr).not.toMatch(/error/);
+  expect(exported.code).toBe(0);
+  return { out, stdout: exported.stdout };
+}
+
+async function deviceFiles(out: string): Promise<string[]> {
+  const names = (await readdir(out)).filter((n) => n.startsWith('blob-'));
+  return names.sort((a, b) => Number(a.slice(5)) - Number(b.slice(5))).map((n) => join(out, n));
+}
+
+describe.each(IMAGES)('export $name', ({ ref }) => {
+  let expected: Map<string, Entry>;
+  let out: string;
+  let stdout: string;
+
+  beforeAll(async () => {
+    const dir = await mkdtemp(join(work, 'ref-'));
+    expected = await expectedTree(await referenceTree(ref, dir));
+    ({ out, stdout } = await convertAndExport(ref));
+  });
+
+  it('writes image.boot and blob-N files, and prints the fsck and mount command lines', async () => {
+    const devices = await deviceFiles(out);
+    expect((await readdir(out)).sort()).toEqual(['image.boot', ...devices.map((d) => d.slice(out.length + 1))].sort());
+    for (const d of devices) expect((await stat(d)).size % 4096).toBe(0);
+    const [fsck, mount] = stdout.trim().split('\n');
+    expect(fsck).toBe(`fsck.erofs ${devices.map((d) => `--device=${d}`).join(' ')} --extract=${out}-rootfs ${out}/image.boot`);
+    expect(mount).toContain(`mount -t erofs -o "ro${devices.map((d) => `,device=$(losetup -f --show -r ${d})`).join('')}" ${out}/image.boot`);
+  });
+
+  it('fsck.erofs --extract gives the source merged tree', async () => {
+    const target = join(work, `extract-${Math.random().toString(36).slice(2)}`);
+    const devices = (await deviceFiles(out)).map((d) => `--device=${d}`);
+    await run('fsck.erofs', [...devices, `--extract=${target}`, join(out, 'image.boot')], { maxBuffer: 64 << 20 });
+    expect(lines(withoutSetid(await listTree(target)))).toEqual(lines(withoutSetid(expected)));
+    // What extraction loses, the exported bootstrap itself must still hold.
+    const meta = treeMetadata(readBootstrap(await readFile(join(out, 'image.boot'))).root);
+    for (const [path, e] of expected) expect({ path, perm: meta.get(path)?.perm }).toEqual({ path, perm: e.perm });
+  });
+
+  it('the kernel EROFS mount over loop devices gives the source merged tree', async () => {
+    const mnt = await mkdtemp(join(work, 'mnt-'));
+    const loops: string[] = [];
+    let mounted = false;
+    try {
+      for (const file of [...(await deviceFiles(out)), join(out, 'image.boot')]) loops.push(await attachLoop(file));
+      const boot = loops.at(-1) as string;
+      const options = ['ro', ...loops.slice(0, -1).map((l) => `device=${l}`)].join(',');
+      await mountOrExplain(['-t', 'erofs', '-o', options, boot, mnt]);
+      mounted = true;
+      expect(lines(await listTree(mnt))).toEqual(lines(expected));
+    } finally {
+      if (mounted) await run('umount', [mnt]);
+      for (const l of loops) await run('losetup', ['-d', l]).catch(() => undefined);
+    }
+  });
+});
+
+async function attachLoop(file: string): Promise<string> {
+  try {
+    const { stdout } = await run('losetup', ['-f', '--show', '-r', file]);
+    return stdout.trim();
+  } catch (err) {
+    throw new Error(`cannot verify the kernel mount on this machine: losetup failed (needs root and loop devices): ${(err as Error).message}`);
+  }
+}
+
+async function mountOrExplain(args: string[]): Promise<void> {
+  try {
+    await run('mount', args);
+  } catch (err) {
+    const erofs = await readFile('/proc/filesystems', 'utf8').then((t) => /\berofs\b/.test(t), () => false);
+    const why = erofs ? 'mount refused it' : 'the kernel has no EROFS (not in /proc/filesystems)';
+    throw new Error(`cannot verify the kernel mount on this machine: ${why}: ${(err as Error).message}`);
+  }
+}
+
+describe('export refuses', () => {
+  it('an existing non-empty output folder, and leaves it alone', async () => {
+    const out = await mkdtemp(join(work, 'busy-'));
+    await writeFile(join(out, 'keep'), 'x');
+    const fixture = join(ROOT, '../shared/fixtures/nydus');
+    const res = await nydusify(['export', join(fixture, 'rafs-v6-2.2.boot'), '--blob-dir', join(fixture, 'blobs'), '--output', out]);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/^error: --output .*: the folder is not empty/);
+    expect(await readdir(out)).toEqual(['keep']);
+  });
+
+  it('a blob whose chunk does not match its digest, leaving no output and no temp folder', async () => {
+    const fixture = join(ROOT, '../shared/fixtures/nydus');
+    const blobs = await mkdtemp(join(work, 'bad-blobs-'));
+    const id = 'be7d77eeb719f70884758d1aa800ed0fb09d701aaec469964e9d54325f0d5fef';
+    const bytes = await readFile(join(fixture, 'blobs', id));
+    // The second chunk is stored at 0x12dc; a changed byte in it breaks its zstd frame or digest.
+    bytes[0x12dc + 200] ^= 0xff;
+    await writeFile(join(blobs, id), bytes);
+    const parent = await mkdtemp(join(work, 'parent-'));
+    const res = await nydusify(['export', join(fixture, 'rafs-v6-2.2.boot'), '--blob-dir', blobs, '--output', join(parent, 'view')]);
+    expect(res.code).toBe(1);
+    expect(res.stderr.trim().split('\n')).toHaveLength(1);
+    expect(res.stderr).toMatch(/^error: writing the device file of blob be7d77ee/);
+    expect(await readdir(parent)).toEqual([]);
+  });
+
+  it('an output under a folder that does not exist, with one error line', async () => {
+    const missing = join(work, 'no-such-parent', 'view');
+    const fixture = join(ROOT, '../shared/fixtures/nydus');
+    const res = await nydusify(['export', join(fixture, 'rafs-v6-2.2.boot'), '--blob-dir', join(fixture, 'blobs'), '--output', missing]);
+    expect(res.code).toBe(1);
+    expect(res.stderr.trim().split('\n')).toHaveLength(1);
+    expect(res.stderr).toMatch(/^error: --output .*: creating a temporary folder beside it: ENOENT/);
+  });
+});
