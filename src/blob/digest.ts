@@ -16,7 +16,8 @@ export const DIGEST_SIZE = 32;
 export function chunkDigest(d: Digester, data: Uint8Array): Buffer {
   switch (d) {
     case 'blake3':
-      return blake3(data);
+      // The native binding takes Buffers only; wrapping shares the memory, no copy.
+      return blake3(Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength));
     case 'sha256':
       return createHash('sha256').update(data).digest();
   }
