@@ -31,6 +31,7 @@ export interface InodeWriteContext {
 /** Writes one placed inode and everything that belongs to it into `ctx.out`. */
 export function writeInode(ctx: InodeWriteContext, p: PlacedInode): void {
   const inode = p.plan.inode;
+  checkRanges(p.plan);
   const pos = ctx.metaBase + p.offset;
   const core = encodeExtendedInode({
     version: INODE_VERSION_EXTENDED,
@@ -54,6 +55,21 @@ export function writeInode(ctx: InodeWriteContext, p: PlacedInode): void {
   const tail = p.layout === INODE_LAYOUT.FLAT_INLINE ? data.length % BLOCK_SIZE : 0;
   data.copy(ctx.out, ctx.metaBase + p.dataOffset, 0, data.length - tail);
   if (tail !== 0) data.copy(ctx.out, pos + p.metaSize, data.length - tail);
+}
+
+/** Largest value of the extended inode's u32 uid and gid fields. */
+const MAX_ID = 0xffff_ffff;
+
+/** Refuses owners and times the extended inode cannot hold, naming the path. */
+function checkRanges(plan: PlannedInode): void {
+  const { uid, gid, mtime } = plan.inode;
+  const bad =
+    !(Number.isInteger(uid) && uid >= 0 && uid <= MAX_ID) ? `uid ${uid}` :
+    !(Number.isInteger(gid) && gid >= 0 && gid <= MAX_ID) ? `gid ${gid}` :
+    !(Number.isSafeInteger(mtime) && mtime >= 0) ? `mtime ${mtime}` : undefined;
+  if (bad !== undefined) {
+    throw new NydusifyError('ERR_TREE', `${fromByteString(plan.path)}: ${bad} does not fit a RAFS v6 inode (uid and gid are 32-bit, mtime is unsigned)`);
+  }
 }
 
 function iUnion(ctx: InodeWriteContext, p: PlacedInode): number {

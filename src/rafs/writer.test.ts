@@ -155,3 +155,13 @@ describe('writeBootstrap without blobs', () => {
     expect(fsckErofs(boot, 0).status).toBe(0);
   });
 });
+
+describe('writer range checks', () => {
+  test('refuses a uid over 32 bits, naming the path', () => {
+    const root = newDir();
+    root.children?.set('big', { inode: newInode('file', { uid: 2 ** 40 }), children: null, implicit: false });
+    expect(() => writeBootstrap(root, [], { chunkSize: 0x100000, compressor: 'zstd', digester: 'blake3' })).toThrow(
+      '/big: uid 1099511627776 does not fit a RAFS v6 inode',
+    );
+  });
+});

@@ -126,7 +126,9 @@ function nodeFor(entry: EntryMeta, chunks: ChunkRef[]): TreeNode {
     perm: type === 'symlink' ? 0o777 : entry.perm & 0o7777,
     uid: entry.uid,
     gid: entry.gid,
-    mtime: entry.mtime,
+    // EROFS stores mtime unsigned; a time before 1970 becomes the epoch rather
+    // than failing a whole image over a timestamp nothing reads.
+    mtime: Math.max(0, entry.mtime),
     size: type === 'file' ? entry.size : 0,
     devMajor: type === 'char' || type === 'block' ? entry.devMajor : 0,
     devMinor: type === 'char' || type === 'block' ? entry.devMinor : 0,

@@ -201,3 +201,10 @@ describe('layer tree', () => {
     expect(paths(root)).toEqual(['/', '/.wh.x', '/d', '/d/.wh..wh..opq']);
   });
 });
+
+describe('layer tree timestamps', () => {
+  it('stores a time before 1970 as the epoch', () => {
+    const root = layer('l', [{ path: 'old', mtime: -100000 }]);
+    expect(root.children?.get('old')?.inode.mtime).toBe(0);
+  });
+});
