@@ -2,6 +2,7 @@
  * The `nydusify` program: commands, error reporting and exit codes. This is the
  * only module that writes to the terminal or ends the process.
  */
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { checkCommand } from './check-command.js';
 import { convertCommand } from './convert-command.js';
@@ -21,6 +22,7 @@ Exit codes:
 export function program(): Command {
   const root = new Command('nydusify')
     .description('Convert container images into lazily loadable Nydus (RAFS v6) images')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .option('--debug', 'print stack traces and error causes', false)
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', EXIT_CODE_HELP)
@@ -51,6 +53,12 @@ export async function main(argv: string[]): Promise<number> {
     if (argv.includes('--debug')) process.stderr.write(`${debugDump(err)}\n`);
     return code;
   }
+}
+
+/** The version in package.json, which ships beside dist/. */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
 }
 
 function debugDump(err: unknown): string {

@@ -20,8 +20,8 @@ export class ProgressDisplay {
   readonly onEvent = (event: ProgressEvent): void => {
     if (this.quiet || event.phase !== 'layer') return;
     const label = `layer ${event.index + 1}/${event.count} ${event.digest.slice(0, 19)}`;
-    const figures = `${formatBytes(event.bytesRead)}/${formatBytes(event.size)}, ${event.files} entries`;
-    if (!this.stream.isTTY) {
+    const figures = `${formatBytes(event.bytesRead)}/${formatBytes(event.size)}, ${plural(event.files, 'entry', 'entries')}`;
+    if (!this.animate()) {
       if (event.state === 'done') this.stream.write(`${label} converted: ${figures}\n`);
       return;
     }
@@ -35,9 +35,22 @@ export class ProgressDisplay {
     }
   };
 
+  /**
+   * Animates only on a terminal with a width: ora redraws by the column count, and
+   * a terminal that reports zero columns makes it redraw forever.
+   */
+  private animate(): boolean {
+    return this.stream.isTTY === true && (this.stream.columns ?? 0) > 0;
+  }
+
   /** Stops an animation left running (after a failure). */
   stop(): void {
     this.spinner?.stop();
     this.spinner = undefined;
   }
+}
+
+/** `1 entry`, `2 entries`. */
+export function plural(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
 }
