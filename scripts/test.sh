@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh Debian machine as root: installs the system
-# tools the tests use as real peers (erofs-utils, skopeo, umoci, debootstrap), the npm packages
-# from the lock file, builds, and runs vitest.
+# tools the tests use as real peers (erofs-utils, skopeo, umoci, debootstrap, docker-registry,
+# apache2-utils), the npm packages from the lock file, builds, and runs vitest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +11,9 @@ command -v skopeo >/dev/null || need+=(skopeo)
 command -v umoci >/dev/null || need+=(umoci)
 # The Debian end-to-end image is built with debootstrap (../shared/fixtures/make-debian-image.sh).
 command -v debootstrap >/dev/null || need+=(debootstrap)
+# The registry tests start a real registry (distribution 2.8) and make bcrypt htpasswd files.
+command -v docker-registry >/dev/null || need+=(docker-registry)
+command -v htpasswd >/dev/null || need+=(apache2-utils)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "missing ${need[*]}: run as root or apt-get install -y ${need[*]}" >&2

@@ -35,14 +35,6 @@ describe('crc32c', () => {
     const data = randomBytes(1000);
     expect(crc32c(data.subarray(333), crc32c(data.subarray(0, 333)))).toBe(crc32c(data));
   });
-
-  it('runs at a useful speed (at least 200 MB/s on 64 MiB)', () => {
-    const data = Buffer.alloc(64 << 20, 0x5a);
-    const t0 = performance.now();
-    crc32c(data);
-    const mbps = 64 / ((performance.now() - t0) / 1000);
-    expect(mbps).toBeGreaterThan(200);
-  });
 });
 
 describe('chunkDigest', () => {

@@ -64,6 +64,14 @@ export class FileSink {
     }
   }
 
+  /**
+   * digestSoFar returns the sha256 of everything written so far and keeps hashing:
+   * a section that starts at offset 0 gets its digest without a second pass.
+   */
+  digestSoFar(): Buffer {
+    return this.hash.copy().digest();
+  }
+
   /** close flushes, closes the file and returns the sha256 of everything written. */
   async close(): Promise<Buffer> {
     await this.flush();

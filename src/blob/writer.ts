@@ -9,16 +9,22 @@
  * are left out and INLINED_CHUNK_DIGEST is not set (see `layerFeatures`). Readers
  * find sections through the ToC, so the shorter layout needs no special case there.
  *
- * Memory is bounded by a few chunks whatever the file sizes: file bodies are chunked
- * as they stream in, and every write awaits the file system.
+ * Chunks are digested and compressed by a ChunkExecutor (worker threads, or this
+ * thread) through a ChunkQueue, which hands them back strictly in file order; every
+ * order-dependent decision (deduplication, chunk index, offsets) is made here, in
+ * that order, so the blob is the same bytes whatever the number of workers.
+ *
+ * Memory is bounded whatever the file sizes: bodies are chunked as they stream in,
+ * the chunks in flight stay within the queue's window, and every write awaits the
+ * file system.
  */
-import { createHash, type Hash } from 'node:crypto';
-import { FormatError, NydusifyError, UsageError } from '../errors.js';
+import { NydusifyError, FormatError, UsageError } from '../errors.js';
 import type { ChunkRef } from '../tree/types.js';
 import { align4K, CI_ENTRY_V1_SIZE, encodeCiEntryV1 } from './ci-array.js';
-import { chunksOf } from './chunker.js';
+import { InlineExecutor, type ChunkExecutor } from './chunk-pool.js';
+import { ChunkQueue, type ProcessedChunk, type QueuedFile } from './chunk-queue.js';
 import { compressChunk } from './compress.js';
-import { chunkDigest, crc32c, DIGEST_SIZE, sha256 } from './digest.js';
+import { DIGEST_SIZE, sha256 } from './digest.js';
 import { layerFeatures } from './features.js';
 import { FileSink } from './file-sink.js';
 import { GrowBuffer } from './grow-buffer.js';
@@ -51,14 +57,23 @@ export interface BlobResult {
   info: BlobInfo;
 }
 
+/** WriterTuning says where chunk work runs; it changes speed, never bytes. */
+export interface WriterTuning {
+  /** Runs chunk jobs; the calling thread when undefined. The caller closes it. */
+  executor?: ChunkExecutor;
+  /** Chunk bytes in flight at most (see ChunkQueue); its default when undefined. */
+  windowBytes?: number;
+}
+
+export type { QueuedFile };
+
 /** BlobWriter streams file data into one blob file; see the module comment. */
 export class BlobWriter {
   private sink: FileSink | undefined;
   private readonly dedup = new Map<string, ChunkRef>();
   private readonly ci = new GrowBuffer();
   private readonly digests = new GrowBuffer();
-  /** sha256 of the chunk data, later extended by its tar header (ToC quirk, §3.7). */
-  private readonly chunkDataHash: Hash = createHash('sha256');
+  private readonly queue: ChunkQueue;
   private chunkCount = 0;
   private uncompressedCursor = 0;
   private busy = false;
@@ -74,35 +89,49 @@ export class BlobWriter {
     private readonly path: string,
     private readonly opts: BlobOptions,
     private readonly blobIndex: number,
+    tuning: WriterTuning = {},
   ) {
     if (!isValidChunkSize(opts.chunkSize)) {
       const detail = `chunk size ${hex(opts.chunkSize)} is not a power of two in 0x1000..0x1000000`;
       throw new UsageError(detail);
     }
+    const executor = tuning.executor ?? new InlineExecutor();
+    const queueOpts = { ...opts, executor, windowBytes: tuning.windowBytes };
+    this.queue = new ChunkQueue(queueOpts, (chunk) => this.storeChunk(chunk));
   }
 
   /**
-   * Chunks one regular file's data (exactly `size` bytes from `body`), writes new
-   * chunks and reuses identical chunks (same digest and uncompressed size) already in
-   * this blob. Returns the file's chunks in file order; empty for an empty file.
+   * Chunks one regular file's data (exactly `size` bytes from `body`) and waits until
+   * its chunks are stored: new chunks written, identical chunks (same digest and
+   * uncompressed size) already in this blob reused. Returns the file's chunks in file
+   * order; empty for an empty file. `queueFile` is the faster form for many files.
    */
   async addFile(body: AsyncIterable<Buffer>, size: number): Promise<ChunkRef[]> {
+    const queued = await this.queueFile(body, size);
+    this.queue.send();
+    return queued.chunks;
+  }
+
+  /**
+   * Reads one regular file's body (exactly `size` bytes) into the chunk queue and
+   * returns once it is read, usually before its chunks are stored; `chunks` settles
+   * with the same refs `addFile` would return. The blob is the same as with
+   * `addFile`. `finishData` waits for every queued file; if storing fails, the
+   * pending `chunks` reject and so do later calls.
+   */
+  async queueFile(body: AsyncIterable<Buffer>, size: number): Promise<QueuedFile> {
     this.enter('addFile');
     try {
       if (this.dataInfo !== undefined) throw this.misuse('addFile after finishData');
-      const refs: ChunkRef[] = [];
-      for await (const chunk of chunksOf(body, size, this.opts.chunkSize)) {
-        refs.push(await this.addChunk(chunk));
-      }
-      return refs;
+      return await this.queue.addFile(body, size);
     } finally {
       this.busy = false;
     }
   }
 
-  private async addChunk(data: Buffer): Promise<ChunkRef> {
-    const digest = chunkDigest(this.opts.digester, data);
-    const key = `${digest.toString('hex')}/${data.length}`;
+  /** Stores one chunk the queue hands back, in file order; runs one at a time. */
+  private async storeChunk(chunk: ProcessedChunk): Promise<ChunkRef> {
+    const key = `${chunk.digest.toString('hex')}/${chunk.size}`;
     const seen = this.dedup.get(key);
     if (seen !== undefined) return { ...seen };
     if (this.chunkCount >= MAX_CHUNKS) {
@@ -110,26 +139,24 @@ export class BlobWriter {
       throw new FormatError('ci_array', 'chunk_count', detail);
     }
     const sink = await this.openSink();
-    const stored = compressChunk(this.opts.compressor, data);
     const ref: ChunkRef = {
       blobIndex: this.blobIndex,
       chunkIndex: this.chunkCount,
-      digest,
+      digest: chunk.digest,
       compressedOffset: sink.position,
-      compressedSize: stored.bytes.length,
+      compressedSize: chunk.stored.length,
       uncompressedOffset: this.uncompressedCursor,
-      uncompressedSize: data.length,
-      compressed: stored.compressed,
-      crc32: crc32c(data),
+      uncompressedSize: chunk.size,
+      compressed: chunk.compressed,
+      crc32: chunk.crc32,
     };
     // Reserve before taking `raw`: reserving may move the records to a larger buffer.
     const ciAt = this.ci.reserve(CI_ENTRY_V1_SIZE);
     encodeCiEntryV1(ref, this.ci.raw, ciAt, ref.chunkIndex);
-    this.digests.append(digest);
-    this.chunkDataHash.update(stored.bytes);
-    await sink.write(stored.bytes);
+    this.digests.append(chunk.digest);
+    await sink.write(chunk.stored);
     this.chunkCount++;
-    this.uncompressedCursor += align4K(data.length);
+    this.uncompressedCursor += align4K(chunk.size);
     this.dedup.set(key, ref);
     return { ...ref };
   }
@@ -145,6 +172,7 @@ export class BlobWriter {
     this.enter('finishData');
     try {
       if (this.dataInfo !== undefined) return { ...this.dataInfo };
+      await this.queue.drain();
       const sink = await this.openSink();
       this.sections = this.chunkCount === 0 ? undefined : await this.writeDataSections(sink);
       this.dataInfo = this.blobInfo(sink.position);
@@ -157,8 +185,10 @@ export class BlobWriter {
   private async writeDataSections(sink: FileSink): Promise<DataSections> {
     const chunkDataSize = sink.position;
     const blobHeader = encodeTarHeader({ name: SECTION_IMAGE_BLOB, size: chunkDataSize });
-    const imageBlobDigest = this.chunkDataHash.update(blobHeader).digest();
     await sink.write(blobHeader);
+    // The chunk data starts at offset 0, so the file hash so far is exactly the
+    // `image.blob` digest (chunk data plus its tar header, ToC quirk §3.7).
+    const imageBlobDigest = sink.digestSoFar();
 
     const ciRaw = this.ci.bytes();
     const ciStored = compressChunk(this.opts.compressor, ciRaw);
@@ -269,6 +299,7 @@ export class BlobWriter {
   /** Closes and deletes the file; for use after a failure. Safe to call at any time. */
   async abort(): Promise<void> {
     this.finished = true;
+    await this.queue.stop(this.misuse('aborted'));
     const sink = this.sink;
     if (sink !== undefined) await sink.abort();
   }

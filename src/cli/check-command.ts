@@ -10,9 +10,10 @@ import { DEFAULT_MAX_DIFFERENCES, formatReport } from '../check/report.js';
 import { UsageError } from '../errors.js';
 import { parsePlatform } from '../oci/platform.js';
 import { openSource } from '../transport/open.js';
+import { registryFlagTable, type RegistryFlags } from './registry-flags.js';
 
 /** CheckFlags are the parsed flags of `check`. */
-export interface CheckFlags {
+export interface CheckFlags extends RegistryFlags {
   target: string;
   source?: string;
   platform?: string;
@@ -26,12 +27,13 @@ type FlagTable = { [K in keyof CheckFlags]-?: Option };
 /** The flags of `check`, one entry per option, each with its parser and default. */
 function checkFlagTable(): FlagTable {
   return {
-    target: new Option('--target <ref>', 'the Nydus image to check: oci:DIR[:TAG], oci-archive:PATH[:TAG] or docker-archive:PATH[:REF]').makeOptionMandatory(),
+    target: new Option('--target <ref>', 'the Nydus image to check: [docker://]REGISTRY/REPO[:TAG], oci:DIR[:TAG], oci-archive:PATH[:TAG] or docker-archive:PATH[:REF]').makeOptionMandatory(),
     source: new Option('--source <ref>', 'the image it was converted from; adds the config comparison and the file-by-file comparison'),
     platform: new Option('--platform <os/arch[/variant]>', 'platform to check when an image is multi-platform (default: the host platform)'),
     workDir: new Option('--work-dir <dir>', 'folder for copies of the data blobs (default: the system temp folder)'),
     outputJson: new Option('--output-json <file>', 'write the result with every difference as JSON to FILE'),
     maxDifferences: new Option('--max-differences <n>', 'differences shown in the report').default(DEFAULT_MAX_DIFFERENCES).argParser(parseMaxDifferences),
+    ...registryFlagTable(),
   };
 }
 
@@ -69,8 +71,8 @@ an image cannot be read or the target is not a Nydus image, 2 for usage errors.`
 
 async function runCheck(flags: CheckFlags): Promise<void> {
   const platform = flags.platform === undefined ? undefined : parsePlatform(flags.platform);
-  const target = openSource(flags.target);
-  const source = flags.source === undefined ? undefined : openSource(flags.source);
+  const target = openSource(flags.target, { insecure: flags.targetInsecure, plainHttp: flags.plainHttp });
+  const source = flags.source === undefined ? undefined : openSource(flags.source, { insecure: flags.sourceInsecure, plainHttp: flags.plainHttp });
   try {
     const result = await checkImage(target, { source, platform, workDir: flags.workDir });
     if (flags.outputJson) {

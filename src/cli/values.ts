@@ -36,3 +36,23 @@ export function parseFsVersion(text: string): 6 {
     hint: 'RAFS v5 images can only be read by the FUSE daemon; use --fs-version 6',
   });
 }
+
+/** Parses a count flag: a whole number from `min` to `max`. */
+export function parseCount(flag: string, text: string, min: number, max: number): number {
+  const n = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(n >= min && n <= max)) {
+    throw new UsageError(`${flag} ${text}: must be a whole number from ${min} to ${max}`);
+  }
+  return n;
+}
+
+/** Parses a byte size: a whole number with an optional K, M or G suffix (powers of 1024). */
+export function parseByteSize(flag: string, text: string): number {
+  const m = /^(\d+)([kmg]?)i?b?$/i.exec(text);
+  const scale = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[(m?.[2] ?? '').toLowerCase()] ?? NaN;
+  const n = m ? Number(m[1]) * scale : NaN;
+  if (!(n > 0 && Number.isSafeInteger(n))) {
+    throw new UsageError(`${flag} ${text}: must be a size in bytes, for example 16M or 5242880`);
+  }
+  return n;
+}

@@ -13,12 +13,17 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { chunkExecutor, defaultThreads } from '../blob/chunk-pool.js';
 import type { BlobInfo, BlobOptions } from '../blob/types.js';
-import { withContext } from '../errors.js';
+import { ImageError, withContext } from '../errors.js';
+import { findBootstrapLayer } from '../nydus/open-image.js';
+import { parseConfig } from '../oci/parse.js';
+import { formatPlatform, platformMatches } from '../oci/platform.js';
 import type { Descriptor, Platform } from '../oci/types.js';
 import { writeBootstrap } from '../rafs/writer.js';
 import { emptyRoot, mergeLayer } from '../tree/overlay.js';
-import type { ImageSource, ImageTarget } from '../transport/types.js';
+import { pushStatsOf, type PushStats } from '../transport/registry-target.js';
+import type { ImageSource, ImageTarget, SourceImage } from '../transport/types.js';
 import { buildBootstrapLayer } from './bootstrap-layer.js';
 import type { ConvertWarning, ProgressListener } from './events.js';
 import { buildNydusImage } from './image.js';
@@ -28,10 +33,13 @@ import { convertLayer, type ConvertedLayer } from './layer.js';
 export interface ConvertOptions extends BlobOptions {
   /** Platform to pick from an index; undefined means the host's. */
   platform?: Platform;
-  /** Write OCI media types even when the source is a Docker image (always so for OCI layouts). */
-  oci?: boolean;
   /** Folder for temporary files; a fresh one under the system temp dir by default. */
   workDir?: string;
+  /**
+   * Worker threads that compress and digest chunks; 0 does it all on the calling
+   * thread. One per available core by default. The output is the same either way.
+   */
+  threads?: number;
   onProgress?: ProgressListener;
   onWarning?: (w: ConvertWarning) => void;
 }
@@ -55,6 +63,8 @@ export interface ConvertResult {
   bootstrap: { size: number; layerDigest: string; layerSize: number };
   layers: LayerReport[];
   timings: { resolveSeconds: number; layersSeconds: number; mergeSeconds: number; writeSeconds: number; totalSeconds: number };
+  /** Blobs and bytes uploaded, skipped as present, and mounted; registry targets only. */
+  push?: PushStats;
 }
 
 /** Converts the image at `source` into a Nydus image at `target`. */
@@ -68,17 +78,23 @@ export async function convertImage(
   try {
     opts.onProgress?.({ phase: 'resolve', reference: source.reference });
     const image = await source.resolve({ platform: opts.platform });
+    checkConvertible(source.reference, image, opts.platform);
     const resolveSeconds = clock.lap();
 
     const layers = image.manifest.layers;
     const converted: ConvertedLayer[] = [];
-    for (const [index, desc] of layers.entries()) {
-      converted.push(
-        await convertLayer(
-          { index, count: layers.length, digest: desc.digest, size: desc.size, open: () => source.openBlob(desc) },
-          { ...opts, workDir },
-        ),
-      );
+    const executor = chunkExecutor(opts.threads ?? defaultThreads());
+    try {
+      for (const [index, desc] of layers.entries()) {
+        converted.push(
+          await convertLayer(
+            { index, count: layers.length, digest: desc.digest, size: desc.size, open: () => source.openBlob(desc) },
+            { ...opts, workDir, executor },
+          ),
+        );
+      }
+    } finally {
+      await executor.close();
     }
     const layersSeconds = clock.lap();
 
@@ -89,7 +105,6 @@ export async function convertImage(
       source: image,
       blobs: converted,
       bootstrap: { digest: bootLayer.digest, diffId: bootLayer.diffId, size: bootLayer.bytes.length },
-      oci: (opts.oci ?? false) || target.ociOnly,
     });
     const mergeSeconds = clock.lap();
 
@@ -133,9 +148,31 @@ export async function convertImage(
         writeSeconds,
         totalSeconds: round(resolveSeconds + layersSeconds + mergeSeconds + writeSeconds),
       },
+      push: pushStatsOf(target),
     };
   } finally {
     await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Refuses a source that is already a Nydus image (its blobs are not tar layers),
+ * and one whose config names another platform than the one asked for: a single
+ * image has no index to choose from, so `--platform` would otherwise be ignored.
+ */
+function checkConvertible(reference: string, image: SourceImage, platform: Platform | undefined): void {
+  if (findBootstrapLayer(image.manifest.layers)) {
+    throw new ImageError('source', `${reference} is already a Nydus image`, {
+      hint: 'convert the original OCI or Docker image instead',
+    });
+  }
+  if (platform === undefined) return;
+  const config = parseConfig(image.configBytes, 'source', 'image config');
+  const have = { os: config.os, architecture: config.architecture, variant: config.variant };
+  if (!platformMatches(have, platform)) {
+    throw new ImageError('source', `${reference} is ${formatPlatform(have)}, not ${formatPlatform(platform)}`, {
+      hint: 'leave out --platform, or name the image built for that platform',
+    });
   }
 }
 

@@ -30,21 +30,23 @@ export interface NydusImageParts {
   source: SourceImage;
   blobs: BlobLayer[];
   bootstrap: { digest: string; diffId: string; size: number };
-  /** Write OCI media types even for a Docker source. */
-  oci: boolean;
 }
 
 /**
  * Builds the Nydus manifest and config: one Nydus blob layer per source layer, the
  * bootstrap layer last; `rootfs.diff_ids` and `history` rewritten, every other
  * config field kept as the source had it.
+ *
+ * The result always uses OCI media types, also for a Docker source: a Docker
+ * schema2 manifest cannot name the Nydus blob media type in a way other tools
+ * accept (skopeo refuses to copy one, and OCI layouts' readers skip Docker
+ * manifests), while every Nydus-aware runtime reads OCI.
  */
 export function buildNydusImage(parts: NydusImageParts): NydusImage {
   const { source, blobs, bootstrap } = parts;
-  const docker = !parts.oci && source.manifest.mediaType === MEDIA_TYPE.dockerManifest;
   const configBytes = Buffer.from(JSON.stringify(rewriteConfig(source.configBytes, blobs, bootstrap.diffId)));
   const configDesc: Descriptor = {
-    mediaType: docker ? MEDIA_TYPE.dockerConfig : MEDIA_TYPE.ociConfig,
+    mediaType: MEDIA_TYPE.ociConfig,
     digest: sha256Digest(configBytes),
     size: configBytes.length,
   };
@@ -55,23 +57,21 @@ export function buildNydusImage(parts: NydusImageParts): NydusImage {
     annotations: { [NYDUS_ANNOTATION.blob]: 'true' },
   }));
   layers.push({
-    mediaType: docker ? MEDIA_TYPE.dockerLayerGzip : MEDIA_TYPE.ociLayerGzip,
+    mediaType: MEDIA_TYPE.ociLayerGzip,
     digest: bootstrap.digest,
     size: bootstrap.size,
     annotations: { [NYDUS_ANNOTATION.bootstrap]: 'true', [NYDUS_ANNOTATION.fsVersion]: '6' },
   });
   const manifest: Manifest = {
     schemaVersion: 2,
-    mediaType: docker ? MEDIA_TYPE.dockerManifest : MEDIA_TYPE.ociManifest,
+    mediaType: MEDIA_TYPE.ociManifest,
     config: configDesc,
     layers,
   };
-  if (!docker) {
-    manifest.annotations = {
-      [NYDUS_ANNOTATION.fsVersion]: '6',
-      [NYDUS_ANNOTATION.sourceDigest]: source.manifestDigest,
-    };
-  }
+  manifest.annotations = {
+    [NYDUS_ANNOTATION.fsVersion]: '6',
+    [NYDUS_ANNOTATION.sourceDigest]: source.manifestDigest,
+  };
   const manifestBytes = Buffer.from(JSON.stringify(manifest, null, 2));
   const manifestDesc: Descriptor = {
     mediaType: manifest.mediaType as string,

@@ -6,6 +6,7 @@
  * tool in our path writes it; a sha512 descriptor is reported, never guessed at.
  */
 import { createHash, type Hash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { DigestMismatchError, FormatError } from '../errors.js';
 import type { Descriptor } from './types.js';
@@ -15,6 +16,13 @@ export const DIGEST_ALGORITHM = 'sha256';
 
 const SHA256_HEX_LENGTH = 64;
 const DIGEST_PATTERN = /^sha256:([0-9a-f]{64})$/;
+
+/** fileDigest returns `sha256:<hex>` of a file's contents, read as a stream. */
+export async function fileDigest(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const piece of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(piece as Buffer);
+  return `${DIGEST_ALGORITHM}:${hash.digest('hex')}`;
+}
 
 /** sha256Digest returns `sha256:<hex>` of the given bytes. */
 export function sha256Digest(bytes: Uint8Array): string {

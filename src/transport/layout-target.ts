@@ -16,7 +16,7 @@ import { mkdir, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/pro
 import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { DigestMismatchError, ImageError, withContext } from '../errors.js';
-import { parseDigest, sha256Digest, verifyStream } from '../oci/digest.js';
+import { fileDigest, parseDigest, sha256Digest, verifyStream } from '../oci/digest.js';
 import { MAX_MANIFEST_BYTES, parseIndex } from '../oci/parse.js';
 import { MEDIA_TYPE, type Descriptor, type Index } from '../oci/types.js';
 import { DirTree } from './file-tree.js';
@@ -46,9 +46,6 @@ async function isMissingOrEmptyDir(dir: string): Promise<boolean> {
 
 /** LayoutTarget is an ImageTarget writing an OCI layout directory. */
 export class LayoutTarget implements ImageTarget {
-  /** An OCI layout holds OCI manifests only (see ImageTarget.ociOnly). */
-  readonly ociOnly = true;
-
   private mode?: Promise<Mode>;
   private state: 'open' | 'committed' | 'aborted' = 'open';
   /** Blob files this target created in an existing layout, removed on abort. */
@@ -82,6 +79,9 @@ export class LayoutTarget implements ImageTarget {
     }
     const createdParent = await mkdir(dirname(this.dir), { recursive: true });
     const root = tempName(join(dirname(this.dir), `.${basename(this.dir)}`));
+    // Not recursive: where the parent cannot hold new folders (procfs, for one), a
+    // recursive mkdir keeps retrying the parent and never returns.
+    await mkdir(root);
     await mkdir(join(root, 'blobs', 'sha256'), { recursive: true });
     await writeFile(join(root, OCI_LAYOUT_FILE), JSON.stringify({ imageLayoutVersion: OCI_LAYOUT_VERSION }));
     return createdParent === undefined ? { kind: 'new', root } : { kind: 'new', root, createdParent };
@@ -92,7 +92,9 @@ export class LayoutTarget implements ImageTarget {
     const mode = await this.prepare();
     const dest = join(mode.root, 'blobs', 'sha256', parseDigest(desc.digest).hex);
     try {
-      if ((await stat(dest)).size === desc.size) return undefined;
+      // A blob already there is reused only if its bytes are right: a damaged copy
+      // would otherwise end up named by a new image.
+      if ((await stat(dest)).size === desc.size && (await fileDigest(dest)) === desc.digest) return undefined;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }

@@ -7,7 +7,7 @@
  * as skopeo does.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
@@ -63,11 +63,27 @@ export async function writeLayoutTar(root: string, out: string): Promise<void> {
   await written;
 }
 
+/**
+ * Refuses a target path that holds anything but a regular file: renaming the new
+ * archive over a device node, a FIFO, a folder or a symlink would destroy it.
+ */
+async function refuseNonFile(path: string): Promise<void> {
+  let st;
+  try {
+    st = await lstat(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw new ImageError('target', `cannot look at ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  if (!st.isFile()) {
+    throw new ImageError('target', `${path} exists and is not a regular file; refusing to replace it`, {
+      hint: 'choose a new path for the oci-archive target, or remove what is there',
+    });
+  }
+}
+
 /** OciArchiveTarget is an ImageTarget writing an OCI layout tarball. */
 export class OciArchiveTarget implements ImageTarget {
-  /** An OCI layout holds OCI manifests only (see ImageTarget.ociOnly). */
-  readonly ociOnly = true;
-
   private work?: Promise<{ tmpDir: string; layout: LayoutTarget }>;
 
   constructor(
@@ -78,8 +94,10 @@ export class OciArchiveTarget implements ImageTarget {
 
   private prepare(): Promise<{ tmpDir: string; layout: LayoutTarget }> {
     this.work ??= (async () => {
+      await refuseNonFile(this.path);
       let tmpDir: string;
       try {
+        await mkdir(dirname(this.path), { recursive: true });
         tmpDir = await mkdtemp(join(dirname(this.path), `.${basename(this.path)}.tmp-`));
       } catch (err) {
         throw new ImageError('target', `cannot write beside ${this.path}: ${(err as Error).message}`, { cause: err });

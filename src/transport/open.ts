@@ -3,22 +3,42 @@
  * that serves it. Nothing is opened on disk until the first call on the result.
  */
 import { UsageError } from '../errors.js';
+import type { RetryPolicy } from '../registry/retry.js';
 import { DockerArchiveSource } from './docker-archive-source.js';
 import { DirTree, TarTree } from './file-tree.js';
 import { LayoutSource } from './layout-source.js';
 import { LayoutTarget } from './layout-target.js';
 import { OciArchiveTarget } from './oci-archive-target.js';
 import { parseReference } from './reference.js';
+import { RegistrySource } from './registry-source.js';
+import { RegistryTarget, type RegistryTargetOptions } from './registry-target.js';
 import type { ImageSource, ImageTarget } from './types.js';
 
-function registryUnsupported(text: string): UsageError {
-  return new UsageError(`reference ${JSON.stringify(text)}: registries are not supported yet`, {
-    hint: 'use oci:DIR[:TAG], oci-archive:PATH[:TAG] or docker-archive:PATH (for example from skopeo copy)',
-  });
+/**
+ * OpenOptions are the connection choices for registry references; file
+ * references ignore them. See RegistryClient for how http and https are chosen.
+ */
+export interface OpenOptions {
+  /** Skip TLS certificate checks, and fall back to http when https cannot connect. */
+  insecure?: boolean;
+  /** Talk http to the registry. */
+  plainHttp?: boolean;
+  /** Targets: upload blobs in PATCH chunks of this many bytes. */
+  pushChunkSize?: number;
+  /** Targets: repositories of the same registry to mount blobs from. */
+  mountFrom?: string[];
+  /** Overrides of the retry bounds (attempts, total time, backoff). */
+  retry?: Partial<RetryPolicy>;
+  /** Environment for DOCKER_CONFIG and credential helpers; default process.env. */
+  env?: NodeJS.ProcessEnv;
+}
+
+function clientOptions(opts: OpenOptions): RegistryTargetOptions {
+  return { insecure: opts.insecure, plainHttp: opts.plainHttp, retry: opts.retry, env: opts.env };
 }
 
 /** openSource returns the ImageSource for a reference such as `oci:./dir:latest`. */
-export function openSource(text: string): ImageSource {
+export function openSource(text: string, opts: OpenOptions = {}): ImageSource {
   const ref = parseReference(text, 'source');
   switch (ref.transport) {
     case 'oci':
@@ -28,12 +48,12 @@ export function openSource(text: string): ImageSource {
     case 'docker-archive':
       return new DockerArchiveSource(text, new TarTree(ref.path), ref.ref);
     case 'registry':
-      throw registryUnsupported(text);
+      return new RegistrySource(text, ref, clientOptions(opts));
   }
 }
 
 /** openTarget returns the ImageTarget for a reference such as `oci-archive:out.tar:v1`. */
-export function openTarget(text: string): ImageTarget {
+export function openTarget(text: string, opts: OpenOptions = {}): ImageTarget {
   const ref = parseReference(text, 'target');
   switch (ref.transport) {
     case 'oci':
@@ -45,6 +65,23 @@ export function openTarget(text: string): ImageTarget {
         hint: 'write the result as oci:DIR[:TAG] or oci-archive:PATH[:TAG]',
       });
     case 'registry':
-      throw registryUnsupported(text);
+      return new RegistryTarget(text, ref, {
+        ...clientOptions(opts),
+        pushChunkSize: opts.pushChunkSize,
+        mountFrom: opts.mountFrom,
+      });
   }
+}
+
+/**
+ * mountSources lists the repositories a target may mount blobs from: the source's
+ * repository when source and target are references to the same registry, else
+ * none. Pass the result as `mountFrom` to openTarget.
+ */
+export function mountSources(sourceText: string, targetText: string): string[] {
+  const source = parseReference(sourceText, 'source');
+  const target = parseReference(targetText, 'target');
+  if (source.transport !== 'registry' || target.transport !== 'registry') return [];
+  if (source.registry !== target.registry || source.repository === target.repository) return [];
+  return [source.repository];
 }

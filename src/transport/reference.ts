@@ -12,6 +12,7 @@
  * contain `:`; such a file is reachable through a symlink or a relative path without
  * the colon. Parsing does no I/O.
  */
+import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { parseDockerName } from './docker-name.js';
 
@@ -101,4 +102,27 @@ function parseRegistryReference(text: string, fail: (detail: string) => never): 
   const parsed = parseDockerName(text);
   if (typeof parsed === 'string') return fail(parsed);
   return { transport: 'registry', ...parsed };
+}
+
+/**
+ * Says why writing `target` would destroy `source`, or returns undefined. An
+ * oci-archive target replaces its whole file, so it must not be a source archive;
+ * any target naming the very image it reads would move that name away from it.
+ */
+export function overwritesSource(source: ImageReference, target: ImageReference): string | undefined {
+  const file = (r: ImageReference) => (r.transport === 'oci' ? undefined : r.transport === 'registry' ? undefined : resolve(r.path));
+  if (target.transport === 'oci-archive' && file(source) === resolve(target.path)) {
+    return `the target archive ${target.path} is the source archive`;
+  }
+  if (source.transport === 'oci' && target.transport === 'oci' && resolve(source.dir) === resolve(target.dir) && source.tag === target.tag) {
+    return `the target ${target.dir}${target.tag ? `:${target.tag}` : ''} is the source image`;
+  }
+  if (
+    source.transport === 'registry' && target.transport === 'registry' &&
+    source.registry === target.registry && source.repository === target.repository &&
+    source.tag === target.tag && source.digest === undefined && target.digest === undefined
+  ) {
+    return `the target ${target.registry}/${target.repository}:${target.tag} is the source image`;
+  }
+  return undefined;
 }

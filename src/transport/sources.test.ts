@@ -17,6 +17,7 @@ import { MEDIA_TYPE } from '../oci/types.js';
 import { LayoutTarget } from './layout-target.js';
 import { openSource } from './open.js';
 import type { SourceImage } from './types.js';
+import { RegistrySource } from './registry-source.js';
 
 afterAll(removeTestImages);
 
@@ -270,12 +271,11 @@ describe('errors', () => {
     await expect(openSource(ref).resolve()).rejects.toThrow(`manifest ${index.manifests[0].digest}: digest mismatch`);
   });
 
-  it('names a missing path, a non-layout and a registry', async () => {
+  it('names a missing path and a non-layout, and opens registries', async () => {
     await expect(openSource('oci:/nonexistent/dir').resolve()).rejects.toThrow('/nonexistent/dir does not exist');
     await expect(openSource('oci-archive:/nonexistent.tar').resolve()).rejects.toThrow('/nonexistent.tar does not exist');
     await expect(openSource(`oci:${FIXTURES}`).resolve()).rejects.toThrow('not an OCI layout (no oci-layout file)');
-    expect(() => openSource('alpine')).toThrow(UsageError);
-    expect(() => openSource('alpine')).toThrow('registries are not supported yet');
+    expect(openSource('alpine')).toBeInstanceOf(RegistrySource);
     expect(() => openSource('oci:')).toThrow(UsageError);
   });
 });

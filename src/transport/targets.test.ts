@@ -11,6 +11,7 @@ import { MEDIA_TYPE, type Descriptor } from '../oci/types.js';
 import { TarIndex } from './tar-index.js';
 import { openSource, openTarget } from './open.js';
 import type { ImageTarget, SourceImage } from './types.js';
+import { RegistryTarget } from './registry-target.js';
 
 const run = promisify(execFile);
 afterAll(removeTestImages);
@@ -34,6 +35,11 @@ async function copy(ref: string, target: ImageTarget, stopBeforeManifest = false
   }
   await source.close();
   return image;
+}
+
+/** A descriptor for some bytes. */
+function blobDesc(bytes: Buffer): Descriptor {
+  return { mediaType: 'application/octet-stream', digest: sha256(bytes), size: bytes.length };
 }
 
 /** Lists every file below dir with its size, to compare trees before and after. */
@@ -109,6 +115,22 @@ describe('oci layout target', () => {
     expect(await readdir(join(dir))).toEqual(['blobs', 'index.json', 'oci-layout']);
   });
 
+  it('rewrites a damaged blob already in the layout instead of reusing it', async () => {
+    const out = join(await tempDir(), 'layout');
+    const bytes = Buffer.from('the real content');
+    const desc = blobDesc(bytes);
+    const first = openTarget(`oci:${out}:a`);
+    await first.putBlobBytes(desc, bytes);
+    await first.putManifest(blobDesc(Buffer.from('{}')), Buffer.from('{}'));
+    await first.commit();
+    const path = join(out, 'blobs', 'sha256', desc.digest.slice(7));
+    await writeFile(path, 'the fake content');
+    const second = openTarget(`oci:${out}:b`);
+    await second.putBlobBytes(desc, bytes);
+    expect(await readFile(path, 'utf8')).toBe('the real content');
+    await second.abort();
+  });
+
   it('refuses a directory that is not a layout, and blobs that lie', async () => {
     const dir = await tempDir();
     await mkdir(join(dir, 'stuff'));
@@ -126,11 +148,33 @@ describe('oci layout target', () => {
     await expect(t2.putBlobFile({ ...desc, size: 15 }, file)).rejects.toThrow(DigestMismatchError);
     await expect(t2.commit()).rejects.toThrow('commit before putManifest');
     expect(() => openTarget('docker-archive:x.tar')).toThrow(UsageError);
-    expect(() => openTarget('docker://alpine')).toThrow('registries are not supported yet');
+    expect(openTarget('docker://alpine')).toBeInstanceOf(RegistryTarget);
   });
 });
 
 describe('oci-archive target', () => {
+  it('refuses to replace anything but a regular file', async () => {
+    const dir = await tempDir();
+    const fifo = join(dir, 'pipe');
+    await run('mkfifo', [fifo]);
+    const target = openTarget(`oci-archive:${fifo}:v1`);
+    await expect(copy(await buildImage([layer], {}, { shape: 'oci' }), target)).rejects.toThrow(
+      `${fifo} exists and is not a regular file`,
+    );
+    expect((await stat(fifo)).isFIFO()).toBe(true);
+    const folder = join(dir, 'folder');
+    await mkdir(folder);
+    await expect(openTarget(`oci-archive:${folder}`).putBlobBytes(blobDesc(Buffer.from('x')), Buffer.from('x'))).rejects.toThrow(
+      'is not a regular file',
+    );
+  });
+
+  it('creates missing parent folders like the oci target', async () => {
+    const path = join(await tempDir(), 'a', 'b', 'out.tar');
+    await copy(await buildImage([layer], {}, { shape: 'oci' }), openTarget(`oci-archive:${path}:v1`));
+    await openTarget(`oci-archive:${path}:v1`).abort();
+  });
+
   it('writes a deterministic tar and renames it into place', async () => {
     const src = await buildImage([layer], {}, { shape: 'oci' });
     const dir = await tempDir();

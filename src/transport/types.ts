@@ -41,12 +41,6 @@ export interface ImageSource {
 /** ImageTarget writes one image to a transport; nothing is visible until commit. */
 export interface ImageTarget {
   readonly reference: string;
-  /**
-   * True where only OCI manifests belong: an OCI layout's index.json lists Docker
-   * manifests legally, but skopeo and other readers skip them, so the converter
-   * writes OCI media types there.
-   */
-  readonly ociOnly: boolean;
   /** Stores a blob from a file whose digest and size the descriptor states. */
   putBlobFile(desc: Descriptor, path: string): Promise<void>;
   /** Stores a small blob held in memory (configs, manifests' dependents). */
