@@ -116,7 +116,14 @@ export function headerChecksums(block: Buffer): { unsigned: number; signed: numb
 /** Throws FormatError unless the stored checksum matches the unsigned or signed sum. */
 export function validateChecksum(block: Buffer, position: number): void {
   const field = block.subarray(CHKSUM_OFFSET, CHKSUM_OFFSET + CHKSUM_SIZE);
-  const stored = decodeOctal(field, 'chksum', position + CHKSUM_OFFSET);
+  let stored: number;
+  try {
+    stored = decodeOctal(field, 'chksum', position + CHKSUM_OFFSET);
+  } catch {
+    // Random bytes, or a layer that is not a tar at all, usually fail right here.
+    const detail = 'not a tar header: the checksum field holds no octal number (is this a tar archive?)';
+    throw new FormatError('tar header', 'chksum', detail, position + CHKSUM_OFFSET);
+  }
   const { unsigned, signed } = headerChecksums(block);
   if (stored !== unsigned && stored !== signed) {
     const detail =

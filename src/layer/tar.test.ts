@@ -491,3 +491,10 @@ describe('readTar warnings', () => {
     );
   });
 });
+
+describe('readTar on something that is not a tar', () => {
+  it('says so instead of naming an octal digit', async () => {
+    const junk = Buffer.alloc(1024, 'garbage ');
+    await expect(collect(chunked(junk))).rejects.toThrow(/not a tar header: the checksum field holds no octal number/);
+  });
+});

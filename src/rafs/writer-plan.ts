@@ -41,7 +41,10 @@ export function sortedNames(node: TreeNode): string[] {
 function checkName(parent: string, name: string): void {
   const bad = name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\0');
   if (bad) throw new NydusifyError('ERR_TREE', `${fromByteString(parent)}: invalid entry name ${JSON.stringify(name)}`);
-  if (name.length > 255) throw new NydusifyError('ERR_TREE', `${fromByteString(parent)}: entry name over 255 bytes`);
+  if (name.length > 255) {
+    const path = `${parent === '/' ? '' : parent}/${name}`;
+    throw new NydusifyError('ERR_TREE', `${fromByteString(path)}: name of ${name.length} bytes is over the 255 that EROFS allows`);
+  }
 }
 
 /**

@@ -165,3 +165,15 @@ describe('writer range checks', () => {
     );
   });
 });
+
+describe('writer name checks', () => {
+  test('a name over 255 bytes is refused with its full path', () => {
+    const root = newDir();
+    const dir = newDir();
+    root.children?.set('d', dir);
+    dir.children?.set('n'.repeat(256), { inode: newInode('file'), children: null, implicit: false });
+    expect(() => writeBootstrap(root, [], { chunkSize: 0x100000, compressor: 'zstd', digester: 'blake3' })).toThrow(
+      `/d/${'n'.repeat(256)}: name of 256 bytes is over the 255 that EROFS allows`,
+    );
+  });
+});
