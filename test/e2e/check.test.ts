@@ -11,11 +11,9 @@
  * over a transport digest mismatch.
  */
 import { createHash } from 'node:crypto';
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkImage } from '../../src/check/check.js';
 import { convertImage } from '../../src/convert/convert.js';
@@ -28,11 +26,10 @@ import type { TreeNode } from '../../src/tree/types.js';
 import { walkTree } from '../../src/tree/walk.js';
 import { dumpErofsTree, placeholderDevices } from '../helpers/erofs.js';
 import { loadNydusLayout, type LoadedImage } from '../helpers/nydus-image.js';
+import { nydusify } from '../helpers/cli.js';
 
-const run = promisify(execFile);
 const ROOT = new URL('../../', import.meta.url).pathname;
 const SHARED = join(ROOT, '../shared/fixtures/images');
-const BIN = join(ROOT, 'bin/nydusify.js');
 
 const IMAGES = [
   { name: 'alpine-3 (crane-style docker archive)', ref: `docker-archive:${SHARED}/alpine-3.docker.tar` },
@@ -56,16 +53,6 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-/** Runs the CLI; resolves with exit code, stdout and stderr. */
-async function nydusify(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run('node', [BIN, ...args], { maxBuffer: 16 << 20 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 /** Converts `ref` into a fresh OCI layout with the library; returns the layout folder. */
 async function convert(ref: string, compressor: Compressor): Promise<string> {

@@ -2,18 +2,15 @@
  * What `nydusify convert` refuses, as a user meets it: one clear line, the
  * documented exit code, and nothing left at the target.
  */
-import { execFile } from 'node:child_process';
 import { copyFile, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildImage, removeTestImages } from '../helpers/images.js';
 import { buildTar } from '../helpers/tar-builder.js';
+import { nydusify } from '../helpers/cli.js';
 
-const run = promisify(execFile);
 const ROOT = new URL('../../', import.meta.url).pathname;
-const BIN = join(ROOT, 'bin/nydusify.js');
 const LAYERED = `docker-archive:${ROOT}fixtures/images/layered.docker.tar`;
 
 let work: string;
@@ -25,15 +22,6 @@ afterAll(async () => {
   await removeTestImages();
 });
 
-async function nydusify(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run('node', [BIN, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 /** Expects one `error:` line with `pattern`, exit `code`, and nothing at `target`. */
 async function expectRefusal(args: string[], code: number, pattern: RegExp, target?: string): Promise<void> {

@@ -4,20 +4,17 @@
  * result read back by erofs-utils, by umoci's unpacking of the source, and by the
  * project's own readers.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSource } from '../../src/transport/open.js';
 import { referenceTree, type RefEntry } from '../helpers/reference-tree.js';
 import { verifyNydusLayout } from '../helpers/verify.js';
+import { nydusify } from '../helpers/cli.js';
 
-const run = promisify(execFile);
 const ROOT = new URL('../../', import.meta.url).pathname;
 const SHARED = join(ROOT, '../shared/fixtures/images');
-const BIN = join(ROOT, 'bin/nydusify.js');
 
 const IMAGES = [
   { name: 'alpine-3 (crane-style docker archive)', ref: `docker-archive:${SHARED}/alpine-3.docker.tar` },
@@ -35,16 +32,6 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-/** Runs the CLI; resolves with exit code, stdout and stderr. */
-async function nydusify(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run('node', [BIN, ...args], { maxBuffer: 16 << 20 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 describe.each(IMAGES)('convert $name', ({ ref }) => {
   let reference: { entries: Map<string, RefEntry>; rootfs: string };

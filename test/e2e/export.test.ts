@@ -20,11 +20,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readBootstrap } from '../../src/rafs/reader.js';
 import { treeMetadata } from '../helpers/compare.js';
 import { referenceTree, type RefEntry } from '../helpers/reference-tree.js';
+import { nydusify } from '../helpers/cli.js';
 
 const run = promisify(execFile);
 const ROOT = new URL('../../', import.meta.url).pathname;
 const SHARED = join(ROOT, '../shared/fixtures/images');
-const BIN = join(ROOT, 'bin/nydusify.js');
 
 // The images of test/e2e/convert.test.ts.
 const IMAGES = [
@@ -42,16 +42,6 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-/** Runs the CLI; resolves with exit code, stdout and stderr. */
-async function nydusify(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run('node', [BIN, ...args], { maxBuffer: 16 << 20 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 /** Entry is what the comparison looks at for one path, with contents as sha256. */
 type Entry = Omit<RefEntry, 'path'> & { sha256: string };

@@ -3,21 +3,18 @@
  * path with its mode, `--json` matches the tree that readBootstrap decodes, `--path`
  * shows an entry's chunks, and errors are one line with exit status 1.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { modeString } from '../../src/inspect/display.js';
 import type { Bootstrap } from '../../src/rafs/reader.js';
 import { fromByteString } from '../../src/tree/types.js';
 import { walkTree } from '../../src/tree/walk.js';
 import { loadNydusLayout } from '../helpers/nydus-image.js';
+import { nydusify } from '../helpers/cli.js';
 
-const run = promisify(execFile);
 const ROOT = new URL('../../', import.meta.url).pathname;
-const BIN = join(ROOT, 'bin/nydusify.js');
 const SOURCE = `docker-archive:${ROOT}fixtures/images/layered.docker.tar`;
 
 let work: string;
@@ -25,15 +22,6 @@ let layout: string;
 let image: string;
 let bootstrap: Bootstrap;
 
-async function nydusify(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run('node', [BIN, ...args], { maxBuffer: 16 << 20 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'nydusify-inspect-'));

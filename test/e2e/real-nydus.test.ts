@@ -14,11 +14,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openBlobFile } from '../../src/blob/reader.js';
 import { readBootstrap } from '../../src/rafs/reader.js';
 import { walkTree } from '../../src/tree/walk.js';
+import { nydusify } from '../helpers/cli.js';
 
 const run = promisify(execFile);
 const ROOT = new URL('../../', import.meta.url).pathname;
 const FIXTURES = join(ROOT, '../shared/fixtures/nydus');
-const BIN = join(ROOT, 'bin/nydusify.js');
 const BOOT = join(FIXTURES, 'rafs-v6-2.2.boot');
 const BLOB_DIR = join(FIXTURES, 'blobs');
 const BLOB_ID = 'be7d77eeb719f70884758d1aa800ed0fb09d701aaec469964e9d54325f0d5fef';
@@ -32,15 +32,6 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-async function nydusify(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run('node', [BIN, ...args], { maxBuffer: 16 << 20 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 /** Reads every file of a bootstrap through a blob; returns path → contents. */
 async function readFiles(bootBytes: Buffer, blobPath: string): Promise<Map<string, Buffer>> {

@@ -17,6 +17,7 @@ import { Repository } from '../../src/registry/repository.js';
 import { openSource, openTarget } from '../../src/transport/open.js';
 import { basicAuthEntry, copyImage, startRegistry, writeDockerConfig, type TestRegistry } from '../helpers/registry.js';
 import { startTokenServer, type TokenServer } from '../helpers/token-server.js';
+import { nydusify } from '../helpers/cli.js';
 
 const run = promisify(execFile);
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -33,15 +34,6 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-async function nydusify(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run('node', [join(ROOT, 'bin/nydusify.js'), ...args], { env, maxBuffer: 16 << 20 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 /** Asserts that no form of the secrets appears in text. */
 function expectNoSecrets(text: string): void {

@@ -4,12 +4,11 @@
  * a push killed mid-upload, manifest PUTs that never get through, and a blob GET
  * redirected to another origin, which must not receive the credentials.
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertImage } from '../../src/convert/convert.js';
 import { RegistryError } from '../../src/registry/errors.js';
@@ -20,8 +19,8 @@ import {
   basicAuthEntry, copyImage, startFaultProxy, startRegistry, writeDockerConfig,
   type FaultProxy, type ProxyAction, type TestRegistry,
 } from '../helpers/registry.js';
+import { nydusify } from '../helpers/cli.js';
 
-const run = promisify(execFile);
 const ROOT = new URL('../../', import.meta.url).pathname;
 const BIN = join(ROOT, 'bin/nydusify.js');
 const LAYERED = `oci-archive:${ROOT}fixtures/images/layered.oci.tar:v1`;
@@ -45,15 +44,6 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-async function nydusify(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run('node', [BIN, ...args], { maxBuffer: 16 << 20 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 async function tagDigest(repository: string, tag: string): Promise<string | undefined> {
   const target = openTarget(`${registry.host}/${repository}:${tag}`) as RegistryTarget;

@@ -22,6 +22,7 @@ import { RegistrySource } from '../../src/transport/registry-source.js';
 import { RegistryTarget } from '../../src/transport/registry-target.js';
 import { buildImages, makeLayerTar, removeTestImages } from '../helpers/images.js';
 import { copyImage, startRegistry, type TestRegistry } from '../helpers/registry.js';
+import { nydusify } from '../helpers/cli.js';
 
 const run = promisify(execFile);
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -210,16 +211,6 @@ describe('registry API details', () => {
   });
 });
 
-/** Runs the CLI; resolves with exit code, stdout and stderr. */
-async function nydusify(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run('node', [join(ROOT, 'bin/nydusify.js'), ...args], { env, maxBuffer: 16 << 20 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 async function readJson(path: string): Promise<Record<string, any>> {
   return JSON.parse(await readFile(path, 'utf8')) as Record<string, any>;
