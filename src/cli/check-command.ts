@@ -9,6 +9,8 @@ import { MismatchError } from '../check/differences.js';
 import { DEFAULT_MAX_DIFFERENCES, formatReport } from '../check/report.js';
 import { UsageError } from '../errors.js';
 import { parsePlatform } from '../oci/platform.js';
+import { findNydusImage } from '../convert/referrer.js';
+import { preferNydus } from '../transport/image-set.js';
 import { openSource } from '../transport/open.js';
 import { registryFlagTable, type RegistryFlags } from './registry-flags.js';
 
@@ -16,6 +18,7 @@ import { registryFlagTable, type RegistryFlags } from './registry-flags.js';
 export interface CheckFlags extends RegistryFlags {
   target: string;
   source?: string;
+  referrer: boolean;
   platform?: string;
   workDir?: string;
   outputJson?: string;
@@ -29,6 +32,7 @@ function checkFlagTable(): FlagTable {
   return {
     target: new Option('--target <ref>', 'the Nydus image to check: [docker://]REGISTRY/REPO[:TAG], oci:DIR[:TAG], oci-archive:PATH[:TAG] or docker-archive:PATH[:REF]').makeOptionMandatory(),
     source: new Option('--source <ref>', 'the image it was converted from; adds the config comparison and the file-by-file comparison'),
+    referrer: new Option('--referrer', 'the --target names the original image in a registry: check the Nydus image referring to it (referrers API, else the sha256-<hex> tag); without --source, the original is also the source').default(false),
     platform: new Option('--platform <os/arch[/variant]>', 'platform to check when an image is multi-platform (default: the host platform)'),
     workDir: new Option('--work-dir <dir>', 'folder for copies of the data blobs (default: the system temp folder)'),
     outputJson: new Option('--output-json <file>', 'write the result with every difference as JSON to FILE'),
@@ -60,6 +64,10 @@ Examples:
   $ nydusify check --target oci:out/alpine:nydus
   $ nydusify check --target oci:out/alpine:nydus --source docker-archive:alpine.tar
   $ nydusify check --target oci-archive:app-nydus.tar:v1 --source oci-archive:app.tar:v1 --output-json diff.json
+  $ nydusify check --target registry.example.com/app:v1 --referrer
+
+A --target that is a merged index (convert --merge-platform) is checked through
+its Nydus entry for the platform.
 
 The report goes to stdout. Exit status: 0 when every rule holds, 3 when the images
 differ (a bootstrap or blob that fails validation counts as a difference), 1 when
@@ -71,8 +79,19 @@ an image cannot be read or the target is not a Nydus image, 2 for usage errors.`
 
 async function runCheck(flags: CheckFlags): Promise<void> {
   const platform = flags.platform === undefined ? undefined : parsePlatform(flags.platform);
-  const target = openSource(flags.target, { insecure: flags.targetInsecure, plainHttp: flags.plainHttp });
-  const source = flags.source === undefined ? undefined : openSource(flags.source, { insecure: flags.sourceInsecure, plainHttp: flags.plainHttp });
+  const targetOpts = { insecure: flags.targetInsecure, plainHttp: flags.plainHttp };
+  let targetRef = flags.target;
+  let sourceRef = flags.source;
+  if (flags.referrer) {
+    const found = await findNydusImage(flags.target, { ...targetOpts, platform });
+    process.stderr.write(`checking ${found.reference}, the Nydus referrer of ${found.subject} (found via ${found.via === 'api' ? 'the referrers API' : 'the referrers tag'})\n`);
+    targetRef = found.reference;
+    // The referrer's subject is the original itself, the natural thing to compare with.
+    sourceRef ??= flags.target;
+  }
+  const target = preferNydus(openSource(targetRef, targetOpts));
+  const sourceInsecure = flags.referrer && flags.source === undefined ? flags.targetInsecure : flags.sourceInsecure;
+  const source = sourceRef === undefined ? undefined : openSource(sourceRef, { insecure: sourceInsecure, plainHttp: flags.plainHttp });
   try {
     const result = await checkImage(target, { source, platform, workDir: flags.workDir });
     if (flags.outputJson) {

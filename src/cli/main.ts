@@ -8,6 +8,7 @@ import { checkCommand } from './check-command.js';
 import { convertCommand } from './convert-command.js';
 import { exportCommand } from './export-command.js';
 import { inspectCommand } from './inspect-command.js';
+import { referrersCommand } from './referrers-command.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { errorLine } from './report.js';
 
@@ -31,6 +32,7 @@ export function program(): Command {
   root.addCommand(checkCommand().exitOverride());
   root.addCommand(inspectCommand().exitOverride());
   root.addCommand(exportCommand().exitOverride());
+  root.addCommand(referrersCommand().exitOverride());
   return root;
 }
 

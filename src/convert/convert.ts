@@ -3,10 +3,13 @@
  * RAFS v6 bootstrap → Nydus image at the target.
  *
  * Steps:
- * 1. resolve the source image (platform chosen from an index);
+ * 1. resolve the source image (platform chosen from an index), or every image of
+ *    the index with `--all-platforms`; then for each image:
  * 2. convert each layer into a data blob with its own inlined bootstrap;
  * 3. merge the layer trees with the OCI overlay rules and write the merged bootstrap;
- * 4. store blobs, bootstrap layer and config, then the manifest last, and commit.
+ * 4. store blobs, bootstrap layer and config, then the manifest;
+ * 5. with several images or `--merge-platform`, store the index last; commit;
+ * 6. with `--with-referrer`, update the registry's referrers fallback tags.
  * The target is only committed once everything else succeeded, so a failed run
  * leaves it as it was.
  */
@@ -23,16 +26,26 @@ import type { Descriptor, Platform } from '../oci/types.js';
 import { writeBootstrap } from '../rafs/writer.js';
 import { emptyRoot, mergeLayer } from '../tree/overlay.js';
 import { pushStatsOf, type PushStats } from '../transport/registry-target.js';
+import { asImageSet } from '../transport/image-set.js';
 import type { ImageSource, ImageTarget, SourceImage } from '../transport/types.js';
 import { buildBootstrapLayer } from './bootstrap-layer.js';
 import type { ConvertWarning, ProgressListener } from './events.js';
 import { buildNydusImage } from './image.js';
 import { convertLayer, type ConvertedLayer } from './layer.js';
+import { buildMergedIndex, copyOriginal } from './merge-platform.js';
+import { encodeIndex, indexEntry, selectImages } from './platforms.js';
+import { publishReferrals, referrerDescriptor, type Referral } from './referrer.js';
 
 /** ConvertOptions are the choices of one conversion. */
 export interface ConvertOptions extends BlobOptions {
   /** Platform to pick from an index; undefined means the host's. */
   platform?: Platform;
+  /** Convert every platform of the source's index; the target gets an index when more than one. */
+  allPlatforms?: boolean;
+  /** Point each Nydus manifest at its source manifest (`subject`), see referrer.ts. */
+  withReferrer?: boolean;
+  /** Push one index holding the original and the Nydus manifests, see merge-platform.ts. */
+  mergePlatform?: boolean;
   /** Folder for temporary files; a fresh one under the system temp dir by default. */
   workDir?: string;
   /**
@@ -56,18 +69,39 @@ export interface LayerReport {
   seconds: number;
 }
 
-/** ConvertResult describes what was written. */
-export interface ConvertResult {
-  source: { reference: string; manifestDigest: string };
-  target: { reference: string; manifestDigest: string; manifestMediaType: string };
+/** ImageReport is one converted image (one platform) in a ConvertResult. */
+export interface ImageReport {
+  /** `os/arch[/variant]`, when the image came from an index or is part of one. */
+  platform?: string;
+  sourceManifestDigest: string;
+  manifestDigest: string;
   bootstrap: { size: number; layerDigest: string; layerSize: number };
   layers: LayerReport[];
+}
+
+/** ConvertResult describes what was written. */
+export interface ConvertResult {
+  /** The source reference, and the first (with one platform, the only) source manifest converted. */
+  source: { reference: string; manifestDigest: string };
+  /** What the target's tag names: the Nydus manifest, or an index when several were made. */
+  target: { reference: string; manifestDigest: string; manifestMediaType: string };
+  /** The first (with one platform, the only) image's bootstrap; see `images` for all. */
+  bootstrap: { size: number; layerDigest: string; layerSize: number };
+  /** The first (with one platform, the only) image's layers; see `images` for all. */
+  layers: LayerReport[];
+  /** Every converted image, in index order. */
+  images: ImageReport[];
+  /** With `--with-referrer`: how the source finds the Nydus image (see referrer.ts). */
+  referrer?: 'api' | 'tag' | 'subject';
   timings: { resolveSeconds: number; layersSeconds: number; mergeSeconds: number; writeSeconds: number; totalSeconds: number };
   /** Blobs and bytes uploaded, skipped as present, and mounted; registry targets only. */
   push?: PushStats;
 }
 
-/** Converts the image at `source` into a Nydus image at `target`. */
+/** Timings of the steps, summed over the images. */
+type Timings = Omit<ConvertResult['timings'], 'totalSeconds'>;
+
+/** Converts the image (or images) at `source` into a Nydus image at `target`. */
 export async function convertImage(
   source: ImageSource,
   target: ImageTarget,
@@ -77,82 +111,166 @@ export async function convertImage(
   const workDir = await mkdtemp(join(opts.workDir ?? tmpdir(), 'nydusify-'));
   try {
     opts.onProgress?.({ phase: 'resolve', reference: source.reference });
-    const image = await source.resolve({ platform: opts.platform });
-    checkConvertible(source.reference, image, opts.platform);
-    const resolveSeconds = clock.lap();
+    const images = await selectImages(asImageSet(source), opts);
+    const wanted = opts.allPlatforms === true ? undefined : opts.platform;
+    for (const image of images) checkConvertible(source.reference, image, wanted);
+    const timings: Timings = { resolveSeconds: clock.lap(), layersSeconds: 0, mergeSeconds: 0, writeSeconds: 0 };
 
-    const layers = image.manifest.layers;
-    const converted: ConvertedLayer[] = [];
-    const executor = chunkExecutor(opts.threads ?? defaultThreads());
+    const done: ConvertedImage[] = [];
+    let top: Descriptor;
     try {
-      for (const [index, desc] of layers.entries()) {
-        converted.push(
-          await convertLayer(
-            { index, count: layers.length, digest: desc.digest, size: desc.size, open: () => source.openBlob(desc) },
-            { ...opts, workDir, executor },
-          ),
-        );
-      }
-    } finally {
-      await executor.close();
-    }
-    const layersSeconds = clock.lap();
-
-    opts.onProgress?.({ phase: 'merge', layers: converted.length });
-    const bootstrap = mergeBootstrap(converted, opts);
-    const bootLayer = await buildBootstrapLayer(bootstrap);
-    const nydus = buildNydusImage({
-      source: image,
-      blobs: converted,
-      bootstrap: { digest: bootLayer.digest, diffId: bootLayer.diffId, size: bootLayer.bytes.length },
-    });
-    const mergeSeconds = clock.lap();
-
-    opts.onProgress?.({ phase: 'write', reference: target.reference });
-    try {
-      for (const [i, layer] of converted.entries()) {
-        await target.putBlobFile(nydus.manifest.layers[i] as Descriptor, layer.path);
-      }
-      await target.putBlobBytes(nydus.manifest.layers[converted.length] as Descriptor, bootLayer.bytes);
-      await target.putBlobBytes(nydus.configDesc, nydus.configBytes);
-      await target.putManifest(nydus.manifestDesc, nydus.manifestBytes);
-      await target.commit();
+      for (const image of images) done.push(await convertOne(source, image, target, { ...opts, workDir }, timings));
+      clock.lap(); // convertOne timed its own steps
+      opts.onProgress?.({ phase: 'write', reference: target.reference });
+      top = await writing(target, async () => {
+        const desc = await writeTop(source, images, done, target, { ...opts, workDir });
+        await target.commit();
+        return desc;
+      });
     } catch (err) {
+      // Nothing is named at the target before commit: aborting leaves it as it was.
       await target.abort().catch(() => undefined);
-      throw withContext(`writing ${target.reference}`, err);
+      throw err;
     }
-    const writeSeconds = clock.lap();
-
-    return {
-      source: { reference: source.reference, manifestDigest: image.manifestDigest },
-      target: {
-        reference: target.reference,
-        manifestDigest: nydus.manifestDesc.digest,
-        manifestMediaType: nydus.manifestDesc.mediaType,
-      },
-      bootstrap: { size: bootstrap.length, layerDigest: bootLayer.digest, layerSize: bootLayer.bytes.length },
-      layers: converted.map((l, i) => ({
-        sourceDigest: layers[i]?.digest as string,
-        sourceSize: l.sourceBytes,
-        tarBytes: l.tarBytes,
-        blobDigest: l.digest,
-        blobSize: l.size,
-        files: l.files,
-        chunks: l.chunks,
-        seconds: round(l.seconds),
-      })),
-      timings: {
-        resolveSeconds,
-        layersSeconds,
-        mergeSeconds,
-        writeSeconds,
-        totalSeconds: round(resolveSeconds + layersSeconds + mergeSeconds + writeSeconds),
-      },
+    const referrer = opts.withReferrer === true
+      ? await publishReferrals(target, done.map((d) => d.referral)).catch((err: unknown) => {
+        throw withContext(`the image was written, but its referrers tag was not`, err);
+      })
+      : undefined;
+    timings.writeSeconds = round(timings.writeSeconds + clock.lap());
+    const first = done[0] as ConvertedImage;
+    const result: ConvertResult = {
+      source: { reference: source.reference, manifestDigest: first.report.sourceManifestDigest },
+      target: { reference: target.reference, manifestDigest: top.digest, manifestMediaType: top.mediaType },
+      bootstrap: first.report.bootstrap,
+      layers: first.report.layers,
+      images: done.map((d) => d.report),
+      timings: { ...timings, totalSeconds: round(Object.values(timings).reduce((a, b) => a + b, 0)) },
       push: pushStatsOf(target),
     };
+    if (referrer !== undefined) result.referrer = referrer;
+    return result;
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }
+}
+
+/** ConvertedImage is one image converted and stored at the target (its manifest not yet named). */
+interface ConvertedImage {
+  desc: Descriptor;
+  referral: Referral;
+  report: ImageReport;
+}
+
+/**
+ * Converts one source image: its layers into blobs, the merged bootstrap, the
+ * manifest and config; stores them all at the target and hands it the manifest
+ * (which the target names only on commit, or pushes by digest when more follow).
+ */
+async function convertOne(
+  source: ImageSource,
+  image: SourceImage,
+  target: ImageTarget,
+  opts: ConvertOptions & { workDir: string },
+  timings: Timings,
+): Promise<ConvertedImage> {
+  const clock = stopwatch();
+  const layers = image.manifest.layers;
+  const converted: ConvertedLayer[] = [];
+  // Known shortcoming: a layer shared by several platforms is converted once per
+  // platform (the pushes of the second copy are skipped as present). Reusing the
+  // first conversion needs a copy of its file tree, which the overlay merge changes.
+  const executor = chunkExecutor(opts.threads ?? defaultThreads());
+  try {
+    for (const [index, desc] of layers.entries()) {
+      converted.push(
+        await convertLayer(
+          { index, count: layers.length, digest: desc.digest, size: desc.size, open: () => source.openBlob(desc) },
+          { ...opts, executor },
+        ),
+      );
+    }
+  } finally {
+    await executor.close();
+  }
+  timings.layersSeconds = round(timings.layersSeconds + clock.lap());
+
+  opts.onProgress?.({ phase: 'merge', layers: converted.length });
+  const bootstrap = mergeBootstrap(converted, opts);
+  const bootLayer = await buildBootstrapLayer(bootstrap);
+  const nydus = buildNydusImage({
+    source: image,
+    blobs: converted,
+    bootstrap: { digest: bootLayer.digest, diffId: bootLayer.diffId, size: bootLayer.bytes.length },
+    referrer: opts.withReferrer,
+    merged: opts.mergePlatform,
+  });
+  timings.mergeSeconds = round(timings.mergeSeconds + clock.lap());
+
+  opts.onProgress?.({ phase: 'write', reference: target.reference });
+  await writing(target, async () => {
+    for (const [i, layer] of converted.entries()) {
+      await target.putBlobFile(nydus.manifest.layers[i] as Descriptor, layer.path);
+      await rm(layer.path, { force: true });
+    }
+    await target.putBlobBytes(nydus.manifest.layers[converted.length] as Descriptor, bootLayer.bytes);
+    await target.putBlobBytes(nydus.configDesc, nydus.configBytes);
+    await target.putManifest(nydus.manifestDesc, nydus.manifestBytes);
+  });
+  timings.writeSeconds = round(timings.writeSeconds + clock.lap());
+  const report: ImageReport = {
+    sourceManifestDigest: image.manifestDigest,
+    manifestDigest: nydus.manifestDesc.digest,
+    bootstrap: { size: bootstrap.length, layerDigest: bootLayer.digest, layerSize: bootLayer.bytes.length },
+    layers: converted.map((l, i) => ({
+      sourceDigest: layers[i]?.digest as string,
+      sourceSize: l.sourceBytes,
+      tarBytes: l.tarBytes,
+      blobDigest: l.digest,
+      blobSize: l.size,
+      files: l.files,
+      chunks: l.chunks,
+      seconds: round(l.seconds),
+    })),
+  };
+  if (nydus.manifestDesc.platform !== undefined) report.platform = formatPlatform(nydus.manifestDesc.platform);
+  const referrer = referrerDescriptor(nydus.manifestDesc, nydus.manifest.annotations);
+  const referral = { subject: image.manifestDigest, referrer };
+  return { desc: nydus.manifestDesc, referral, report };
+}
+
+/** Runs a step that stores at the target, naming the target in its errors. */
+async function writing<T>(target: ImageTarget, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (err) {
+    throw withContext(`writing ${target.reference}`, err);
+  }
+}
+
+/**
+ * Hands the target what its tag will name, last: the only Nydus manifest (already
+ * given), an index of the Nydus manifests, or with `--merge-platform` the
+ * originals (copied over) and an index of both.
+ */
+async function writeTop(
+  source: ImageSource,
+  images: SourceImage[],
+  done: ConvertedImage[],
+  target: ImageTarget,
+  opts: ConvertOptions & { workDir: string },
+): Promise<Descriptor> {
+  if (opts.mergePlatform === true) {
+    const originals: Descriptor[] = [];
+    for (const image of images) originals.push(await copyOriginal(source, image, target, opts.workDir));
+    const merged = buildMergedIndex(originals, done.map((d) => d.desc));
+    await target.putManifest(merged.desc, merged.bytes);
+    return merged.desc;
+  }
+  if (done.length === 1) return (done[0] as ConvertedImage).desc;
+  const index = encodeIndex(done.map((d) => indexEntry(d.desc)));
+  await target.putManifest(index.desc, index.bytes);
+  return index.desc;
 }
 
 /**

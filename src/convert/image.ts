@@ -4,8 +4,17 @@
 import { ImageError } from '../errors.js';
 import { sha256Digest } from '../oci/digest.js';
 import { MEDIA_TYPE, NYDUS_ANNOTATION } from '../oci/types.js';
-import type { Descriptor, Manifest } from '../oci/types.js';
+import type { Descriptor, Manifest, Platform } from '../oci/types.js';
+import { parseConfig } from '../oci/parse.js';
+import { NYDUS_ARTIFACT_TYPE } from '../transport/select.js';
 import type { SourceImage } from '../transport/types.js';
+
+/**
+ * NYDUS_CONFIG_MEDIA_TYPE is the config media type of a Nydus manifest inside a
+ * merged index (`--merge-platform`), as nydusify writes it: a containerd without
+ * Nydus support skips a manifest whose config type it does not know.
+ */
+export const NYDUS_CONFIG_MEDIA_TYPE = 'application/vnd.nydus.image.config.v1+json';
 
 /** History entry appended for the bootstrap layer, as nydusify writes it. */
 export const BOOTSTRAP_HISTORY = { created_by: 'Nydus Converter', comment: 'Nydus Bootstrap Layer' };
@@ -30,6 +39,10 @@ export interface NydusImageParts {
   source: SourceImage;
   blobs: BlobLayer[];
   bootstrap: { digest: string; diffId: string; size: number };
+  /** `--with-referrer`: point at the source manifest through `subject`. */
+  referrer?: boolean;
+  /** `--merge-platform`: the Nydus config media type, and an entry marked as Nydus. */
+  merged?: boolean;
 }
 
 /**
@@ -46,7 +59,7 @@ export function buildNydusImage(parts: NydusImageParts): NydusImage {
   const { source, blobs, bootstrap } = parts;
   const configBytes = Buffer.from(JSON.stringify(rewriteConfig(source.configBytes, blobs, bootstrap.diffId)));
   const configDesc: Descriptor = {
-    mediaType: MEDIA_TYPE.ociConfig,
+    mediaType: parts.merged === true ? NYDUS_CONFIG_MEDIA_TYPE : MEDIA_TYPE.ociConfig,
     digest: sha256Digest(configBytes),
     size: configBytes.length,
   };
@@ -68,6 +81,11 @@ export function buildNydusImage(parts: NydusImageParts): NydusImage {
     config: configDesc,
     layers,
   };
+  if (parts.referrer === true) {
+    manifest.artifactType = NYDUS_ARTIFACT_TYPE;
+    // No `platform` in the subject: ECR refuses a manifest whose subject has one.
+    manifest.subject = { mediaType: source.manifestMediaType, digest: source.manifestDigest, size: source.manifestBytes.length };
+  }
   manifest.annotations = {
     [NYDUS_ANNOTATION.fsVersion]: '6',
     [NYDUS_ANNOTATION.sourceDigest]: source.manifestDigest,
@@ -79,7 +97,22 @@ export function buildNydusImage(parts: NydusImageParts): NydusImage {
     size: manifestBytes.length,
   };
   if (source.platform) manifestDesc.platform = source.platform;
+  if (parts.merged === true) {
+    manifestDesc.artifactType = NYDUS_ARTIFACT_TYPE;
+    manifestDesc.platform ??= configPlatform(source.configBytes);
+  }
   return { manifest, manifestBytes, manifestDesc, configBytes, configDesc };
+}
+
+/**
+ * configPlatform reads os, architecture and variant from an image config, for an
+ * index entry of an image that did not come from an index.
+ */
+export function configPlatform(configBytes: Buffer): Platform {
+  const config = parseConfig(configBytes, 'source', 'image config');
+  const platform: Platform = { os: config.os, architecture: config.architecture };
+  if (config.variant !== undefined && config.variant !== '') platform.variant = config.variant;
+  return platform;
 }
 
 function rewriteConfig(bytes: Buffer, blobs: BlobLayer[], bootstrapDiffId: string): Record<string, unknown> {

@@ -25,7 +25,8 @@ import { MEDIA_TYPE, type Descriptor, type Manifest } from '../oci/types.js';
 import { formatDockerName, parseDockerName } from './docker-name.js';
 import type { FileTree } from './file-tree.js';
 import type { DockerArchiveRef } from './reference.js';
-import type { ImageSource, SourceImage } from './types.js';
+import type { ImageSetSource } from './image-set.js';
+import type { SourceImage } from './types.js';
 
 /** DOCKER_MANIFEST_FILE is the image list every docker archive carries. */
 export const DOCKER_MANIFEST_FILE = 'manifest.json';
@@ -54,7 +55,7 @@ interface ArchiveEntry {
 }
 
 /** DockerArchiveSource is an ImageSource over a docker archive tar. */
-export class DockerArchiveSource implements ImageSource {
+export class DockerArchiveSource implements ImageSetSource {
   /** Member names of the resolved image's blobs, by digest. */
   private readonly blobs = new Map<string, string>();
 
@@ -63,6 +64,11 @@ export class DockerArchiveSource implements ImageSource {
     private readonly files: FileTree,
     private readonly ref?: DockerArchiveRef,
   ) {}
+
+  /** resolveAll is the one image the reference picks: an archive entry has no index. */
+  async resolveAll(): Promise<SourceImage[]> {
+    return [await this.resolve()];
+  }
 
   async resolve(): Promise<SourceImage> {
     const entry = pickEntry(await this.readEntries(), this.ref, this.files.location);

@@ -20,8 +20,9 @@ import { hostPlatform } from '../oci/platform.js';
 import type { Descriptor, Platform } from '../oci/types.js';
 import { blobPath, readVerified } from './blob-read.js';
 import type { FileTree } from './file-tree.js';
-import { pickPlatform, pickTagged } from './select.js';
-import type { ImageSource, PlatformChoice, SourceImage } from './types.js';
+import { withPlatform, type ImageSetSource, type IndexChoice } from './image-set.js';
+import { imageEntries, pickPlatform, pickTagged, refName, type Prefer } from './select.js';
+import type { SourceImage } from './types.js';
 
 /** OCI_LAYOUT_FILE marks a directory as an OCI layout. */
 export const OCI_LAYOUT_FILE = 'oci-layout';
@@ -45,35 +46,66 @@ export async function checkLayoutMarker(files: FileTree): Promise<void> {
 }
 
 /** LayoutSource is an ImageSource over an OCI layout held in a FileTree. */
-export class LayoutSource implements ImageSource {
+export class LayoutSource implements ImageSetSource {
   constructor(
     readonly reference: string,
     private readonly files: FileTree,
     private readonly tag?: string,
   ) {}
 
-  async resolve(choice: PlatformChoice = {}): Promise<SourceImage> {
-    const want = choice.platform ?? hostPlatform();
+  async resolve(choice: IndexChoice = {}): Promise<SourceImage> {
+    const pick = { want: choice.platform ?? hostPlatform(), prefer: choice.prefer ?? 'original' };
+    const { index, where } = await this.readTop();
+    const entry = pickTagged(index, this.tag, pick.want, where, pick.prefer);
+    return this.descend(entry, pick, 0);
+  }
+
+  /**
+   * resolveAll lists every image under the reference: the entries the tag names
+   * when it names several, else the children of the index the tag names, else the
+   * one image.
+   */
+  async resolveAll(choice: { prefer?: Prefer } = {}): Promise<SourceImage[]> {
+    const prefer = choice.prefer ?? 'original';
+    const { index, where } = await this.readTop();
+    const tagged = this.tag === undefined ? [] : index.manifests.filter((e) => refName(e) === this.tag);
+    let entries = tagged.length > 1 ? imageEntries(tagged, prefer) : [];
+    if (entries.length === 0) {
+      const top = pickTagged(index, this.tag, hostPlatform(), where, prefer);
+      const bytes = await this.readManifest(top);
+      const parsed = parseManifestOrIndex(bytes, 'source', `manifest ${top.digest}`, top.mediaType);
+      if (parsed.kind !== 'index') return [await this.descend(top, { want: hostPlatform(), prefer }, 0)];
+      entries = imageEntries(parsed.index.manifests, prefer);
+    }
+    const images: SourceImage[] = [];
+    for (const entry of entries) {
+      const pick = { want: entry.platform ?? hostPlatform(), prefer };
+      images.push(withPlatform(await this.descend(entry, pick, 1), entry));
+    }
+    return images;
+  }
+
+  private async readTop() {
     await checkLayoutMarker(this.files);
     const where = `${this.files.location}: index.json`;
     const indexBytes = await this.files.readAll('index.json', MAX_MANIFEST_BYTES);
-    const index = parseIndex(indexBytes, 'source', where);
-    const entry = pickTagged(index, this.tag, want, where);
-    return this.descend(entry, want, 0);
+    return { index: parseIndex(indexBytes, 'source', where), where };
   }
 
-  private async descend(desc: Descriptor, want: Platform, depth: number): Promise<SourceImage> {
+  private readManifest(desc: Descriptor): Promise<Buffer> {
+    return readVerified(this.files, blobPath(desc.digest), desc, MAX_MANIFEST_BYTES, `manifest ${desc.digest}`);
+  }
+
+  private async descend(desc: Descriptor, pick: { want: Platform; prefer: Prefer }, depth: number): Promise<SourceImage> {
     const what = `manifest ${desc.digest}`;
-    const bytes = await readVerified(this.files, blobPath(desc.digest), desc, MAX_MANIFEST_BYTES, what);
+    const bytes = await this.readManifest(desc);
     const parsed = parseManifestOrIndex(bytes, 'source', what, desc.mediaType);
     if (parsed.kind === 'index') {
       if (depth >= MAX_NESTED_INDEXES) {
         throw new ImageError('source', `${what}: indexes nest more than ${MAX_NESTED_INDEXES} deep`);
       }
-      const child = pickPlatform(parsed.index.manifests, want, `index ${desc.digest}`);
-      const image = await this.descend(child, want, depth + 1);
-      if (image.platform === undefined && child.platform !== undefined) image.platform = child.platform;
-      return image;
+      const child = pickPlatform(parsed.index.manifests, pick.want, `index ${desc.digest}`, pick.prefer);
+      return withPlatform(await this.descend(child, pick, depth + 1), child);
     }
     const config = parsed.manifest.config;
     const configBytes = await readVerified(this.files, blobPath(config.digest), config, MAX_CONFIG_BYTES,

@@ -12,7 +12,8 @@ import { OciArchiveTarget } from './oci-archive-target.js';
 import { parseReference } from './reference.js';
 import { RegistrySource } from './registry-source.js';
 import { RegistryTarget, type RegistryTargetOptions } from './registry-target.js';
-import type { ImageSource, ImageTarget } from './types.js';
+import type { ImageSetSource } from './image-set.js';
+import type { ImageTarget } from './types.js';
 
 /**
  * OpenOptions are the connection choices for registry references; file
@@ -38,7 +39,7 @@ function clientOptions(opts: OpenOptions): RegistryTargetOptions {
 }
 
 /** openSource returns the ImageSource for a reference such as `oci:./dir:latest`. */
-export function openSource(text: string, opts: OpenOptions = {}): ImageSource {
+export function openSource(text: string, opts: OpenOptions = {}): ImageSetSource {
   const ref = parseReference(text, 'source');
   switch (ref.transport) {
     case 'oci':

@@ -126,3 +126,30 @@ export function overwritesSource(source: ImageReference, target: ImageReference)
   }
   return undefined;
 }
+
+/**
+ * withTagSuffix returns the reference text of `source` with `suffix` appended to its
+ * tag, for `--target-suffix`: `reg/app:v1` + `-nydus` is `reg/app:v1-nydus`, and
+ * `oci:DIR:v1` is `oci:DIR:v1-nydus`. A registry reference without a tag is taken
+ * as `:latest`. A digest reference, an untagged layout or archive, and a docker
+ * archive (never a target) are usage errors.
+ */
+export function withTagSuffix(sourceText: string, suffix: string): string {
+  const ref = parseReference(sourceText, 'source');
+  const fail = (why: string): never => {
+    throw new UsageError(`--target-suffix: the source ${JSON.stringify(sourceText)} ${why}`, {
+      hint: 'give --target instead',
+    });
+  };
+  switch (ref.transport) {
+    case 'registry':
+      if (ref.digest !== undefined && ref.tag === undefined) return fail('is named by digest, so has no tag to extend');
+      return `${ref.registry}/${ref.repository}:${ref.tag ?? 'latest'}${suffix}`;
+    case 'oci':
+      return ref.tag === undefined ? fail('has no tag') : `oci:${ref.dir}:${ref.tag}${suffix}`;
+    case 'oci-archive':
+      return ref.tag === undefined ? fail('has no tag') : `oci-archive:${ref.path}:${ref.tag}${suffix}`;
+    case 'docker-archive':
+      return fail('is a docker archive, which cannot be a target');
+  }
+}

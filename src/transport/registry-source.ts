@@ -15,8 +15,9 @@ import { openBlob } from '../registry/blobs.js';
 import { RegistryClient, type RegistryClientOptions } from '../registry/client.js';
 import { getManifest } from '../registry/manifests.js';
 import { Repository } from '../registry/repository.js';
-import { pickPlatform } from './select.js';
-import type { ImageSource, PlatformChoice, SourceImage } from './types.js';
+import { withPlatform, type IndexChoice, type ImageSetSource } from './image-set.js';
+import { imageEntries, pickPlatform, type Prefer } from './select.js';
+import type { SourceImage } from './types.js';
 
 /** MAX_NESTED_INDEXES bounds index-in-index descent, against cycles. */
 const MAX_NESTED_INDEXES = 4;
@@ -30,7 +31,7 @@ export interface RegistryLocation {
 }
 
 /** RegistrySource is an ImageSource over a registry repository. */
-export class RegistrySource implements ImageSource {
+export class RegistrySource implements ImageSetSource {
   /** The repository read from, for callers that need more of the API (referrers). */
   readonly repository: Repository;
 
@@ -43,33 +44,56 @@ export class RegistrySource implements ImageSource {
     this.repository = new Repository(client, location.repository);
   }
 
-  async resolve(choice: PlatformChoice = {}): Promise<SourceImage> {
+  async resolve(choice: IndexChoice = {}): Promise<SourceImage> {
     const want = choice.platform ?? hostPlatform();
-    const top = this.location.digest ?? this.location.tag ?? 'latest';
-    return this.descend(top, undefined, want, 0);
+    return this.descend(this.topReference, undefined, { want, prefer: choice.prefer ?? 'original' }, 0);
   }
 
-  private async descend(
-    reference: string,
-    desc: Descriptor | undefined,
-    want: Platform,
-    depth: number,
-  ): Promise<SourceImage> {
+  async resolveAll(choice: { prefer?: Prefer } = {}): Promise<SourceImage[]> {
+    const prefer = choice.prefer ?? 'original';
+    const top = await this.fetch(this.topReference, undefined);
+    if (top.parsed.kind !== 'index') return [await this.descend(this.topReference, undefined, { want: hostPlatform(), prefer }, 0)];
+    const images: SourceImage[] = [];
+    for (const entry of imageEntries(top.parsed.index.manifests, prefer)) {
+      const want = entry.platform ?? hostPlatform();
+      images.push(withPlatform(await this.descend(entry.digest, entry, { want, prefer }, 1), entry));
+    }
+    return images;
+  }
+
+  /** topDigest returns the digest of the manifest or index the reference names. */
+  async topDigest(): Promise<string> {
+    return (await this.fetch(this.topReference, undefined)).fetched.digest;
+  }
+
+  /** The tag or digest the reference names; `latest` when it names neither. */
+  private get topReference(): string {
+    return this.location.digest ?? this.location.tag ?? 'latest';
+  }
+
+  private async fetch(reference: string, desc: Descriptor | undefined) {
     const fetched = await getManifest(this.repository, reference);
     const what = `manifest ${this.repository.toString()}@${fetched.digest}`;
     if (desc !== undefined && desc.size !== fetched.bytes.length) {
       throw new ImageError('source', `${what}: ${fetched.bytes.length} bytes where the index says ${desc.size}`);
     }
     const hint = desc?.mediaType ?? (fetched.mediaType === '' ? undefined : fetched.mediaType);
-    const parsed = parseManifestOrIndex(fetched.bytes, 'source', what, hint);
+    return { fetched, what, parsed: parseManifestOrIndex(fetched.bytes, 'source', what, hint) };
+  }
+
+  private async descend(
+    reference: string,
+    desc: Descriptor | undefined,
+    pick: { want: Platform; prefer: Prefer },
+    depth: number,
+  ): Promise<SourceImage> {
+    const { fetched, what, parsed } = await this.fetch(reference, desc);
     if (parsed.kind === 'index') {
       if (depth >= MAX_NESTED_INDEXES) {
         throw new ImageError('source', `${what}: indexes nest more than ${MAX_NESTED_INDEXES} deep`);
       }
-      const child = pickPlatform(parsed.index.manifests, want, `index ${fetched.digest}`);
-      const image = await this.descend(child.digest, child, want, depth + 1);
-      if (image.platform === undefined && child.platform !== undefined) image.platform = child.platform;
-      return image;
+      const child = pickPlatform(parsed.index.manifests, pick.want, `index ${fetched.digest}`, pick.prefer);
+      return withPlatform(await this.descend(child.digest, child, pick, depth + 1), child);
     }
     const config = parsed.manifest.config;
     if (config.size > MAX_CONFIG_BYTES) {
