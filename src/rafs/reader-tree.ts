@@ -15,7 +15,7 @@ import { CHUNK_FLAGS } from './chunk-info.js';
 import { decodeDirBlock } from './dir-block.js';
 import type { DirEntry } from './dir-block.js';
 import { fileTypeOfDirent } from './dirent.js';
-import { INODE_LAYOUT, decodeRdev, inodeFileType } from './inode-format.js';
+import { EROFS_CHUNK_FORMAT_BLKBITS_MASK, EROFS_CHUNK_FORMAT_INDEXES, INODE_LAYOUT, decodeRdev, inodeFileType } from './inode-format.js';
 import { inodeData, loadInode } from './reader-inode.js';
 import type { LoadedInode } from './reader-inode.js';
 import { SYMLINK_MAX } from './writer-layout.js';
@@ -112,9 +112,24 @@ function toInode(input: TreeReaderInput, loaded: LoadedInode, type: FileType): I
   return inode;
 }
 
+/**
+ * Checks a chunk-based inode's i_u the way the kernel does: only the 8-byte-index
+ * flag and the chunk-bits field may be set, and RAFS always uses 8-byte indexes of
+ * chunks no smaller than the superblock's (a continuous file may use larger ones).
+ */
+function checkChunkFormat(input: TreeReaderInput, loaded: LoadedInode): void {
+  const u = loaded.disk.u;
+  const known = EROFS_CHUNK_FORMAT_INDEXES | EROFS_CHUNK_FORMAT_BLKBITS_MASK;
+  const chunkBits = Math.log2(BLOCK_SIZE) + (u & EROFS_CHUNK_FORMAT_BLKBITS_MASK);
+  if ((u & ~known) !== 0 || (u & EROFS_CHUNK_FORMAT_INDEXES) === 0 || 2 ** chunkBits < input.chunkSize) {
+    throw new FormatError('inode', 'i_u', `chunk format ${hex(u)} of nid ${loaded.nid} is not 8-byte indexes of chunks of at least ${hex(input.chunkSize)} bytes`, loaded.pos + 16);
+  }
+}
+
 /** Resolves a file's chunk index entries through the chunk table. */
 function readChunks(input: TreeReaderInput, loaded: LoadedInode): ChunkRef[] {
   const { disk } = loaded;
+  if (disk.layout === INODE_LAYOUT.CHUNK_BASED) checkChunkFormat(input, loaded);
   if (disk.size === 0) return [];
   if (disk.layout !== INODE_LAYOUT.CHUNK_BASED) {
     throw new FormatError('inode', 'i_format', `regular file nid ${loaded.nid} is not chunk-based`, loaded.pos);

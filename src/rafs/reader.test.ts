@@ -121,6 +121,15 @@ describe('readBootstrap failures', () => {
     expect(formatError(() => readBootstrap(b)).message).toMatch(/"\." of nid 128 is 133/);
   });
 
+  test('a chunk format with a bit the kernel does not know', () => {
+    const b = good();
+    // lib.rs is nid 133: its inode sits at 0x2000 + 133 * 32 = 0x30a0, i_u at +16.
+    expect(b[0x30b0]).toBe(0x28);
+    b[0x30b0] = 0xa8;
+    const err = formatError(() => readBootstrap(b));
+    expect([err.struct, err.field, err.offset]).toEqual(['inode', 'i_u', 0x30b0]);
+  });
+
   test('a chunk index missing from the chunk table', () => {
     const b = good();
     b.writeUInt16LE(9, 0x3140);
