@@ -12,7 +12,8 @@
  */
 import type { NydusImage } from '../nydus/open-image.js';
 import { walkTree } from '../tree/walk.js';
-import { fromByteString, type Inode, type TreeNode } from '../tree/types.js';
+import { displayBytes } from '../text.js';
+import type { Inode, TreeNode } from '../tree/types.js';
 import { ABSENT, DifferenceLog, isDifferenceError } from './differences.js';
 import { nydusFileDigest, type ContentStats } from './nydus-content.js';
 import type { SourceTree } from './source-tree.js';
@@ -37,7 +38,7 @@ export async function checkFilesystem(source: SourceTree, image: NydusImage): Pr
   for (const { path, node } of walkTree(image.bootstrap.root)) nydus.set(path, node);
   let paths = 0;
   for (const { path, node } of walkTree(source.root)) {
-    const shown = fromByteString(path);
+    const shown = displayBytes(path);
     const other = nydus.get(path);
     if (!other) {
       log.add('presence', PRESENT, ABSENT, shown);
@@ -47,7 +48,7 @@ export async function checkFilesystem(source: SourceTree, image: NydusImage): Pr
     paths += 1;
     await compareInodes(node.inode, other.inode, shown, { log, source, reader });
   }
-  for (const path of nydus.keys()) log.add('presence', ABSENT, PRESENT, fromByteString(path));
+  for (const path of nydus.keys()) log.add('presence', ABSENT, PRESENT, displayBytes(path));
   return { log, paths, content };
 }
 
@@ -119,9 +120,9 @@ function octal(perm: number): string {
   return `0${perm.toString(8).padStart(3, '0')}`;
 }
 
-/** Shows a byte string as quoted UTF-8 text. */
+/** Shows a byte string quoted, escaped as inspect shows names. */
 function showBytes(bytes: string): string {
-  return JSON.stringify(fromByteString(bytes));
+  return `"${displayBytes(bytes)}"`;
 }
 
 /** Shows an xattr value as quoted text when it is printable ASCII, else as hex. */

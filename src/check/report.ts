@@ -4,6 +4,7 @@
  */
 import type { CheckResult } from './check.js';
 import type { Difference, RuleSummary } from './differences.js';
+import { safeText } from '../text.js';
 
 /** DEFAULT_MAX_DIFFERENCES is how many differences the text report shows. */
 export const DEFAULT_MAX_DIFFERENCES = 20;
@@ -32,7 +33,8 @@ export function formatReport(result: CheckResult, maxDifferences = DEFAULT_MAX_D
 /** differenceLine renders one difference as `[rule] path: field: expected X, found Y`. */
 export function differenceLine(d: Difference): string {
   const where = d.path === undefined ? d.field : `${d.path}: ${d.field}`;
-  return `[${d.rule}] ${where}: expected ${clip(d.expected)}, found ${clip(d.found)}`;
+  // Values can come from the image itself (link targets, xattrs): one line each.
+  return safeText(`[${d.rule}] ${where}: expected ${clip(d.expected)}, found ${clip(d.found)}`);
 }
 
 function ruleLine(rule: RuleSummary, result: CheckResult): string {

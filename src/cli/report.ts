@@ -2,13 +2,16 @@
  * Turning errors into the one line a user reads, and figures into friendly units.
  */
 import { NydusifyError } from '../errors.js';
+import { safeText } from '../text.js';
 
 /** Formats an error as one line: what failed, where, and a hint when known. */
 export function errorLine(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
-  const firstLine = message.split('\n')[0] ?? message;
+  // Messages can quote a registry or an image: control characters are escaped so
+  // they neither drive the terminal nor add lines.
+  const firstLine = safeText(message.split('\n')[0] ?? message);
   const hint = err instanceof NydusifyError ? hintOf(err) : undefined;
-  return hint ? `error: ${firstLine} (${hint})` : `error: ${firstLine}`;
+  return hint ? `error: ${firstLine} (${safeText(hint)})` : `error: ${firstLine}`;
 }
 
 function hintOf(err: NydusifyError): string | undefined {

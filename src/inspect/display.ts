@@ -7,6 +7,7 @@
  * image may hold escape sequences or invalid UTF-8, so nothing is printed raw.
  */
 import type { FileType } from '../tree/types.js';
+import { isPrintableUtf8 } from '../text.js';
 
 /** TYPE_LETTER is the first character of an `ls -l` mode string, per file type. */
 export const TYPE_LETTER: Record<FileType, string> = {
@@ -44,30 +45,7 @@ export function octalPerm(perm: number): string {
   return perm.toString(8).padStart(4, '0');
 }
 
-/** isPrintableUtf8 says whether bytes are valid UTF-8 without control characters. */
-export function isPrintableUtf8(bytes: Buffer): boolean {
-  const text = bytes.toString('utf8');
-  if (!Buffer.from(text, 'utf8').equals(bytes)) return false;
-  // C0 controls, DEL and C1 controls could drive a terminal.
-  return !/[\u0000-\u001f\u007f-\u009f]/.test(text);
-}
-
-/**
- * displayBytes shows a byte string (a name or link target) as text: decoded UTF-8
- * when it is printable, else printable ASCII kept and every other byte as `\xNN`.
- * A backslash is doubled in the escaped form so the result reads back unambiguously.
- */
-export function displayBytes(byteString: string): string {
-  const bytes = Buffer.from(byteString, 'latin1');
-  if (isPrintableUtf8(bytes) && !byteString.includes('\\')) return bytes.toString('utf8');
-  let out = '';
-  for (const b of bytes) {
-    if (b === 0x5c) out += '\\\\';
-    else if (b >= 0x20 && b < 0x7f) out += String.fromCharCode(b);
-    else out += `\\x${b.toString(16).padStart(2, '0')}`;
-  }
-  return out;
-}
+export { displayBytes, isPrintableUtf8 } from '../text.js';
 
 /** displayValue shows an xattr value: quoted text when printable, else `0x` and hex. */
 export function displayValue(value: Buffer): string {
