@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { parseReference } from './reference.js';
 
@@ -102,5 +105,35 @@ describe('parseReference: registries', () => {
     expect((err as UsageError).message).toContain(message);
     expect((err as UsageError).message).toMatch(/^source reference /);
     expect((err as UsageError).hint).toContain('oci-archive:PATH[:TAG]');
+  });
+});
+
+describe('references that must not reach the network as written', () => {
+  it('refuses credentials in a reference without echoing them', () => {
+    for (const text of ['docker://alice:s3cret@127.0.0.1:5000/app:v1', 'alice:s3cret@registry.example.com/app:v1']) {
+      let message = '';
+      try {
+        parseReference(text, 'source');
+      } catch (err) {
+        message = (err as Error).message;
+      }
+      expect(message).toMatch(/credentials in a reference are not supported/);
+      expect(message).not.toContain('s3cret');
+    }
+    expect(parseReference('alpine@sha256:' + 'a'.repeat(64), 'source')).toMatchObject({ transport: 'registry' });
+  });
+
+  it('calls a bare name that exists here a path, not a Docker Hub image', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ref-'));
+    const cwd = process.cwd();
+    try {
+      process.chdir(dir);
+      await mkdir('adir');
+      expect(() => parseReference('adir', 'source')).toThrow(/this looks like a path; say which transport it is, e.g. oci:adir/);
+      expect(parseReference('alpine', 'source')).toMatchObject({ transport: 'registry', repository: 'library/alpine' });
+    } finally {
+      process.chdir(cwd);
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

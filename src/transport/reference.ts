@@ -12,6 +12,7 @@
  * contain `:`; such a file is reachable through a symlink or a relative path without
  * the colon. Parsing does no I/O.
  */
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { parseDockerName } from './docker-name.js';
@@ -45,11 +46,15 @@ const INDEX_REF = /^@(\d+)$/;
 
 /** parseReference parses a reference for the source or target side of a run. */
 export function parseReference(text: string, side: 'source' | 'target'): ImageReference {
+  const shown = JSON.stringify(withoutUserInfo(text));
   const fail = (detail: string): never => {
-    throw new UsageError(`${side} reference ${JSON.stringify(text)}: ${detail}`, {
+    throw new UsageError(`${side} reference ${shown}: ${detail}`, {
       hint: `write one of ${REFERENCE_FORMS}`,
     });
   };
+  if (hasUserInfo(text)) {
+    return fail('credentials in a reference are not supported (and would end up in logs); use ~/.docker/config.json or DOCKER_CONFIG');
+  }
   const colon = text.indexOf(':');
   const prefix = colon < 0 ? '' : text.slice(0, colon);
   if ((FILE_TRANSPORTS as readonly string[]).includes(prefix)) {
@@ -61,10 +66,35 @@ export function parseReference(text: string, side: 'source' | 'target'): ImageRe
   }
   // A bare `docker:dind` is the image docker.io/library/docker:dind, so only the
   // `://` form above is refused; a path is caught here to give a better message.
-  if (/^(\.{0,2}\/|~)/.test(text)) {
+  if (/^(\.{0,2}\/|~)/.test(text) || isLocalPath(text)) {
     return fail('this looks like a path; say which transport it is, e.g. oci:' + text);
   }
   return parseRegistryReference(text, fail);
+}
+
+/**
+ * `user:password@` before the host: an `@` in the first path component with more
+ * path after it (`name@sha256:…`, a digest, has none).
+ */
+const USER_INFO = /^([a-z][a-z0-9+.-]*:\/\/)?[^/@\s]+@(?=[^/\s]+\/)/i;
+
+function hasUserInfo(text: string): boolean {
+  return USER_INFO.test(text) && !/^(docker-archive|oci-archive|oci):/.test(text);
+}
+
+/** The reference with any `user:password@` cut out, for messages. */
+function withoutUserInfo(text: string): string {
+  return hasUserInfo(text) ? text.replace(USER_INFO, (m, scheme: string | undefined) => `${scheme ?? ''}***@`) : text;
+}
+
+/**
+ * A bare name that is a file or folder here is almost certainly a path the user
+ * forgot the transport of; resolving it as a Docker Hub image would send a lookup
+ * for a local name to the network.
+ */
+function isLocalPath(text: string): boolean {
+  if (!/^[^:@]+$/.test(text) || text.includes('/')) return false;
+  return existsSync(text);
 }
 
 function parseFileReference(
