@@ -2,6 +2,7 @@
  * `nydusify check`: the flags (as one table), and the action that runs the rules,
  * prints the report and ends with exit status 3 when the images differ.
  */
+import { dirname, resolve } from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { checkImage } from '../check/check.js';
@@ -13,6 +14,7 @@ import { findNydusImage } from '../convert/referrer.js';
 import { preferNydus } from '../transport/image-set.js';
 import { openSource } from '../transport/open.js';
 import { registryFlagTable, type RegistryFlags } from './registry-flags.js';
+import { checkWritableFolder } from './preflight.js';
 
 /** CheckFlags are the parsed flags of `check`. */
 export interface CheckFlags extends RegistryFlags {
@@ -79,6 +81,7 @@ an image cannot be read or the target is not a Nydus image, 2 for usage errors.`
 
 async function runCheck(flags: CheckFlags): Promise<void> {
   const platform = flags.platform === undefined ? undefined : parsePlatform(flags.platform);
+  if (flags.outputJson) await checkWritableFolder('--output-json', dirname(resolve(flags.outputJson)));
   const targetOpts = { insecure: flags.targetInsecure, plainHttp: flags.plainHttp };
   let targetRef = flags.target;
   let sourceRef = flags.source;

@@ -2,8 +2,7 @@
  * `nydusify convert`: the flags (as one table), and the action that runs the
  * converter and reports the result.
  */
-import { constants } from 'node:fs';
-import { access, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
@@ -14,6 +13,7 @@ import { parsePlatform } from '../oci/platform.js';
 import { mountSources, openSource, openTarget } from '../transport/open.js';
 import { overwritesSource, parseReference, withTagSuffix } from '../transport/reference.js';
 import { onInterrupt } from './interrupt.js';
+import { checkWritableFolder } from './preflight.js';
 import { ProgressDisplay } from './progress.js';
 import { parseByteSize, parseChunkSize, parseCompressor, parseCount, parseDigester, parseFsVersion } from './values.js';
 import { registryFlagTable, type RegistryFlags } from './registry-flags.js';
@@ -155,15 +155,4 @@ async function runConvert(given: ConvertFlags): Promise<void> {
 async function makeWorkDir(parent: string | undefined): Promise<string> {
   if (parent !== undefined) await checkWritableFolder('--work-dir', parent);
   return mkdtemp(join(parent ?? tmpdir(), 'nydusify-run-'));
-}
-
-/** Fails up front, before any work, when `dir` is not a folder this process can write. */
-async function checkWritableFolder(flag: string, dir: string): Promise<void> {
-  try {
-    if (!(await stat(dir)).isDirectory()) throw new Error('not a folder');
-    await access(dir, constants.W_OK);
-  } catch (err) {
-    const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : (err as Error).message === 'not a folder' ? 'is not a folder' : 'is not writable';
-    throw new UsageError(`${flag}: ${dir} ${why}`);
-  }
 }
