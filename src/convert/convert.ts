@@ -110,6 +110,8 @@ export async function convertImage(
   const clock = stopwatch();
   const workDir = await mkdtemp(join(opts.workDir ?? tmpdir(), 'nydusify-'));
   try {
+    // A target that cannot be reached or written fails now, not after the work.
+    await target.probe?.();
     opts.onProgress?.({ phase: 'resolve', reference: source.reference });
     const images = await selectImages(asImageSet(source), opts);
     const wanted = opts.allPlatforms === true ? undefined : opts.platform;

@@ -22,6 +22,9 @@ import { Repository } from '../registry/repository.js';
 import type { RegistryLocation } from './registry-source.js';
 import type { ImageTarget } from './types.js';
 
+/** sha256 of zero bytes: a blob name that is valid and harmless to ask about. */
+const EMPTY_BLOB_DIGEST = 'sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+
 /** RegistryTargetOptions are the push choices on top of the connection options. */
 export interface RegistryTargetOptions extends Omit<RegistryClientOptions, 'side'> {
   /** Upload blobs in PATCH chunks of this many bytes; one PUT each when absent. */
@@ -85,6 +88,17 @@ export class RegistryTarget implements ImageTarget {
       throw new ImageError('target', `blob ${desc.digest}: ${detail}`);
     }
     await this.putBlob(desc, bytesContent(bytes));
+  }
+
+  /**
+   * Asks for a blob no image needs (the empty blob) with push scope: this reaches
+   * the registry, runs the auth handshake for writing and fails on refused
+   * credentials. A token service that grants pull only still passes here; that
+   * shows at the first upload.
+   */
+  async probe(): Promise<void> {
+    this.checkOpen();
+    await headBlob(this.repository, EMPTY_BLOB_DIGEST, this.repository.pushScopes);
   }
 
   private async putBlob(desc: Descriptor, content: BlobContent): Promise<void> {

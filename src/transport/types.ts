@@ -41,6 +41,12 @@ export interface ImageSource {
 /** ImageTarget writes one image to a transport; nothing is visible until commit. */
 export interface ImageTarget {
   readonly reference: string;
+  /**
+   * Checks, where that is cheap, that the target can be reached and written (a
+   * registry answers and takes the credentials), so that a run fails before its
+   * conversion work rather than after it.
+   */
+  probe?(): Promise<void>;
   /** Stores a blob from a file whose digest and size the descriptor states. */
   putBlobFile(desc: Descriptor, path: string): Promise<void>;
   /** Stores a small blob held in memory (configs, manifests' dependents). */

@@ -107,6 +107,17 @@ describe.each(['htpasswd', 'token'] as const)('%s auth', (kind) => {
     await again.close();
   });
 
+  it('refuses target credentials before converting anything', async () => {
+    const env = await envWith({ auths: { [registry.host]: basicAuthEntry(USER, WRONG) } });
+    const converted = await nydusify(['convert', '--source', `oci-archive:${ROOT}fixtures/images/layered.oci.tar:v1`,
+      '--target', `${registry.host}/auth/never:v1`], env);
+    expect(converted.code).toBe(1);
+    expect(converted.stderr).toMatch(/target: (HEAD|GET) http:\/\/127\.0\.0\.1:\d+\/(v2\/|token)/);
+    // No layer was converted: the probe failed first.
+    expect(converted.stderr).not.toMatch(/converted/);
+    expectNoSecrets(converted.stdout + converted.stderr);
+  });
+
   it('fails with a 401 that names side, method and URL but no credential', async () => {
     const env = await envWith({ auths: { [registry.host]: basicAuthEntry(USER, WRONG) } });
     const converted = await nydusify(['convert', '--source', `${registry.host}/auth/layered:v1`,
