@@ -58,9 +58,14 @@ export async function exportNydus(input: NydusInput, outDir: string, onDevice?: 
       devices.push(device);
       onDevice?.(device, blobs.length);
     }
-    // An empty folder the user made is replaced, which rename can only do once it is gone.
-    if (existed) await rmdir(dir);
-    await rename(temp, dir);
+    if (existed) {
+      // An empty folder the user made (maybe a symlink, maybe with its own mode)
+      // stays: the finished files move into it.
+      for (const name of await readdir(temp)) await rename(join(temp, name), join(dir, name));
+      await rmdir(temp);
+    } else {
+      await rename(temp, dir);
+    }
     return { dir, bootstrap: join(dir, BOOTSTRAP_FILE), devices };
   } catch (err) {
     await rm(temp, { recursive: true, force: true });

@@ -12,7 +12,7 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { lstat, mkdtemp, readdir, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -206,6 +206,24 @@ async function mountOrExplain(args: string[]): Promise<void> {
     throw new Error(`cannot verify the kernel mount on this machine: ${why}: ${(err as Error).message}`);
   }
 }
+
+describe('export into an existing empty folder', () => {
+  it('keeps the folder itself (its mode, and a symlink to it) and fills it', async () => {
+    const real = await mkdtemp(join(work, 'empty-'));
+    await chmod(real, 0o2775);
+    const link = `${real}-link`;
+    await symlink(real, link);
+    const before = await stat(real);
+    const fixture = join(ROOT, '../shared/fixtures/nydus');
+    const res = await nydusify(['export', join(fixture, 'rafs-v6-2.2.boot'), '--blob-dir', join(fixture, 'blobs'), '--output', link, '--quiet']);
+    expect(res.code, res.stderr).toBe(0);
+    const after = await stat(real);
+    expect([after.ino, after.mode]).toEqual([before.ino, before.mode]);
+    expect((await lstat(link)).isSymbolicLink()).toBe(true);
+    expect((await readdir(real)).sort()).toEqual(['blob-1', 'image.boot']);
+    expect((await readdir(work)).filter((n) => n.includes('.export-'))).toEqual([]);
+  });
+});
 
 describe('export refuses', () => {
   it('an existing non-empty output folder, and leaves it alone', async () => {
