@@ -27,17 +27,12 @@ import { walkTree } from '../../src/tree/walk.js';
 import { dumpErofsTree, placeholderDevices } from '../helpers/erofs.js';
 import { loadNydusLayout, type LoadedImage } from '../helpers/nydus-image.js';
 import { nydusify } from '../helpers/cli.js';
+import { COMPRESSORS, FIXTURE_IMAGES } from '../helpers/fixtures.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const SHARED = join(ROOT, '../shared/fixtures/images');
 
-const IMAGES = [
-  { name: 'alpine-3 (crane-style docker archive)', ref: `docker-archive:${SHARED}/alpine-3.docker.tar` },
-  { name: 'hello-world arm64 (Docker 25 archive)', ref: `docker-archive:${SHARED}/hello-world-arm64.docker25.tar` },
-  { name: 'layered (docker save layout)', ref: `docker-archive:${ROOT}fixtures/images/layered.docker.tar` },
-  { name: 'layered (oci-archive, gzip/zstd/plain layers)', ref: `oci-archive:${ROOT}fixtures/images/layered.oci.tar:v1` },
-];
-const COMPRESSORS = ['zstd', 'lz4_block', 'none'] as const;
+const IMAGES = FIXTURE_IMAGES;
 const LAYERED = `oci-archive:${ROOT}fixtures/images/layered.oci.tar:v1`;
 const TAG = 'nydus';
 /** Offset of i_mode in both the compact and the extended EROFS inode. */

@@ -12,17 +12,11 @@ import { openSource } from '../../src/transport/open.js';
 import { referenceTree, type RefEntry } from '../helpers/reference-tree.js';
 import { verifyNydusLayout } from '../helpers/verify.js';
 import { nydusify } from '../helpers/cli.js';
+import { COMPRESSORS, FIXTURE_IMAGES } from '../helpers/fixtures.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
-const SHARED = join(ROOT, '../shared/fixtures/images');
 
-const IMAGES = [
-  { name: 'alpine-3 (crane-style docker archive)', ref: `docker-archive:${SHARED}/alpine-3.docker.tar` },
-  { name: 'hello-world arm64 (Docker 25 archive)', ref: `docker-archive:${SHARED}/hello-world-arm64.docker25.tar` },
-  { name: 'layered (docker save layout)', ref: `docker-archive:${ROOT}fixtures/images/layered.docker.tar` },
-  { name: 'layered (oci-archive, gzip/zstd/plain layers)', ref: `oci-archive:${ROOT}fixtures/images/layered.oci.tar:v1` },
-];
-const COMPRESSORS = ['zstd', 'lz4_block', 'none'] as const;
+const IMAGES = FIXTURE_IMAGES;
 
 let work: string;
 beforeAll(async () => {

@@ -10,29 +10,21 @@
  * as a pass.
  */
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { chmod, lstat, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readBootstrap } from '../../src/rafs/reader.js';
 import { treeMetadata } from '../helpers/compare.js';
-import { referenceTree, type RefEntry } from '../helpers/reference-tree.js';
+import { listRootfs, referenceTree, rootfsFileDigest, type RefEntry } from '../helpers/reference-tree.js';
 import { nydusify } from '../helpers/cli.js';
+import { FIXTURE_IMAGES } from '../helpers/fixtures.js';
 
 const run = promisify(execFile);
 const ROOT = new URL('../../', import.meta.url).pathname;
-const SHARED = join(ROOT, '../shared/fixtures/images');
 
-// The images of test/e2e/convert.test.ts.
-const IMAGES = [
-  { name: 'alpine-3 (crane-style docker archive)', ref: `docker-archive:${SHARED}/alpine-3.docker.tar` },
-  { name: 'hello-world arm64 (Docker 25 archive)', ref: `docker-archive:${SHARED}/hello-world-arm64.docker25.tar` },
-  { name: 'layered (docker save layout)', ref: `docker-archive:${ROOT}fixtures/images/layered.docker.tar` },
-  { name: 'layered (oci-archive, gzip/zstd/plain layers)', ref: `oci-archive:${ROOT}fixtures/images/layered.oci.tar:v1` },
-];
+const IMAGES = FIXTURE_IMAGES;
 
 let work: string;
 beforeAll(async () => {
@@ -46,45 +38,14 @@ afterAll(async () => {
 /** Entry is what the comparison looks at for one path, with contents as sha256. */
 type Entry = Omit<RefEntry, 'path'> & { sha256: string };
 
-/** Lists a directory tree the way reference-tree.ts does, plus file sha256; keys are byte strings. */
+/** A tree below `root` with every file's contents hashed. */
 async function listTree(root: string): Promise<Map<string, Entry>> {
   const out = new Map<string, Entry>();
-  const visit = async (rel: string): Promise<void> => {
-    const full = Buffer.concat([Buffer.from(root), Buffer.from(rel, 'latin1')]);
-    const st = await lstat(full);
-    const type = typeOf(st.mode);
-    const device = type === 'char' || type === 'block';
-    out.set(rel === '' ? '/' : rel, {
-      type,
-      perm: st.mode & 0o7777,
-      uid: st.uid,
-      gid: st.gid,
-      size: type === 'file' ? st.size : 0,
-      linkTarget: type === 'symlink' ? (await readlink(full, { encoding: 'buffer' })).toString('latin1') : '',
-      rdevMajor: device ? Math.floor(st.rdev / 256) & 0xfff : 0,
-      rdevMinor: device ? (st.rdev & 0xff) | ((st.rdev >> 12) & 0xfff00) : 0,
-      sha256: type === 'file' ? await sha256File(full) : '',
-    });
-    if (type === 'dir') {
-      for (const name of await readdir(full, { encoding: 'buffer' })) await visit(`${rel}/${name.toString('latin1')}`);
-    }
-  };
-  await visit('');
+  for (const [path, e] of await listRootfs(root)) {
+    const { path: _p, ...fields } = e;
+    out.set(path, { ...fields, sha256: e.type === 'file' ? await rootfsFileDigest(root, path) : '' });
+  }
   return out;
-}
-
-function typeOf(mode: number): RefEntry['type'] {
-  const types: Record<number, RefEntry['type']> = {
-    0o100000: 'file', 0o040000: 'dir', 0o120000: 'symlink', 0o020000: 'char',
-    0o060000: 'block', 0o010000: 'fifo', 0o140000: 'socket',
-  };
-  return types[mode & 0o170000] ?? 'socket';
-}
-
-async function sha256File(path: Buffer): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const part of createReadStream(path)) hash.update(part as Buffer);
-  return hash.digest('hex');
 }
 
 /**
@@ -96,8 +57,7 @@ async function expectedTree(ref: { entries: Map<string, RefEntry>; rootfs: strin
   const out = new Map<string, Entry>();
   for (const [path, e] of ref.entries) {
     const { path: _p, ...fields } = e;
-    const full = Buffer.concat([Buffer.from(ref.rootfs), Buffer.from(path === '/' ? '' : path, 'latin1')]);
-    out.set(path, { ...fields, sha256: e.type === 'file' ? await sha256File(full) : '' });
+    out.set(path, { ...fields, sha256: e.type === 'file' ? await rootfsFileDigest(ref.rootfs, path) : '' });
   }
   return out;
 }

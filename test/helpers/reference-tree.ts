@@ -4,6 +4,8 @@
  * and umoci unpacks it into a root file system, applying the overlay rules itself.
  */
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -34,10 +36,23 @@ export async function referenceTree(
   const bundle = join(work, 'ref-bundle');
   // The unpacked root file system stays at `${bundle}/rootfs` for content checks.
   await run('umoci', ['unpack', '--image', `${layout}:ref`, bundle]);
-  const entries = new Map<string, RefEntry>();
   const rootfs = join(bundle, 'rootfs');
-  await walk(rootfs, '', entries);
-  return { entries, rootfs };
+  return { entries: await listRootfs(rootfs), rootfs };
+}
+
+/** Lists every path below `root` (a root file system, an extraction, a mount point). */
+export async function listRootfs(root: string): Promise<Map<string, RefEntry>> {
+  const entries = new Map<string, RefEntry>();
+  await walk(root, '', entries);
+  return entries;
+}
+
+/** sha256 (hex) of the file at `path` below `root` (a byte-string path from a listing). */
+export async function rootfsFileDigest(root: string, path: string): Promise<string> {
+  const hash = createHash('sha256');
+  const full = Buffer.concat([Buffer.from(root), Buffer.from(path, 'latin1')]);
+  for await (const part of createReadStream(full)) hash.update(part as Buffer);
+  return hash.digest('hex');
 }
 
 /**
