@@ -27,6 +27,15 @@ describe('progress display', () => {
     expect(written).toEqual(['layer 1/2 sha256:aaaaaaaaaaaa converted: 2.0 KiB/2.0 KiB, 3 entries\n']);
   });
 
+  it('prints one line per stored blob', () => {
+    const { stream, written } = fakeStream(false, 80);
+    const p = new ProgressDisplay(stream, false);
+    const blob = { phase: 'blob', index: 1, count: 3, digest: `sha256:${'b'.repeat(64)}`, size: 3 << 20, reference: 'r' } as const;
+    p.onEvent({ ...blob, state: 'start' });
+    p.onEvent({ ...blob, state: 'done' });
+    expect(written).toEqual(['blob 2/3 sha256:bbbbbbbbbbbb (3.0 MiB) stored\n']);
+  });
+
   it('prints nothing when quiet', () => {
     const { stream, written } = fakeStream(false, 80);
     new ProgressDisplay(stream, true).onEvent(layer('done', 1));

@@ -18,22 +18,32 @@ export class ProgressDisplay {
 
   /** Handles one event. */
   readonly onEvent = (event: ProgressEvent): void => {
-    if (this.quiet || event.phase !== 'layer') return;
-    const label = `layer ${event.index + 1}/${event.count} ${event.digest.slice(0, 19)}`;
-    const figures = `${formatBytes(event.bytesRead)}/${formatBytes(event.size)}, ${plural(event.files, 'entry', 'entries')}`;
-    if (!this.animate()) {
-      if (event.state === 'done') this.stream.write(`${label} converted: ${figures}\n`);
-      return;
-    }
-    if (event.state === 'start') {
-      this.spinner = ora({ text: `${label} converting`, stream: this.stream }).start();
-    } else if (event.state === 'progress' && this.spinner) {
-      this.spinner.text = `${label} converting: ${figures}`;
-    } else if (event.state === 'done') {
-      this.spinner?.succeed(`${label} converted: ${figures}`);
-      this.spinner = undefined;
+    if (this.quiet) return;
+    if (event.phase === 'layer') {
+      const label = `layer ${event.index + 1}/${event.count} ${event.digest.slice(0, 19)}`;
+      const figures = `${formatBytes(event.bytesRead)}/${formatBytes(event.size)}, ${plural(event.files, 'entry', 'entries')}`;
+      this.step(event.state, `${label} converting${event.state === 'start' ? '' : `: ${figures}`}`, `${label} converted: ${figures}`);
+    } else if (event.phase === 'blob') {
+      const label = `blob ${event.index + 1}/${event.count} ${event.digest.slice(0, 19)} (${formatBytes(event.size)})`;
+      this.step(event.state, `${label} storing`, `${label} stored`);
     }
   };
+
+  /** Shows one step: animated while it runs on a terminal, one line when it is done. */
+  private step(state: 'start' | 'progress' | 'done', running: string, done: string): void {
+    if (!this.animate()) {
+      if (state === 'done') this.stream.write(`${done}\n`);
+      return;
+    }
+    if (state === 'start') {
+      this.spinner = ora({ text: running, stream: this.stream }).start();
+    } else if (state === 'progress' && this.spinner) {
+      this.spinner.text = running;
+    } else if (state === 'done') {
+      this.spinner?.succeed(done);
+      this.spinner = undefined;
+    }
+  }
 
   /**
    * Animates only on a terminal with a width: ora redraws by the column count, and

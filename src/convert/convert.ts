@@ -212,7 +212,11 @@ async function convertOne(
   opts.onProgress?.({ phase: 'write', reference: target.reference });
   await writing(target, async () => {
     for (const [i, layer] of converted.entries()) {
-      await target.putBlobFile(nydus.manifest.layers[i] as Descriptor, layer.path);
+      const desc = nydus.manifest.layers[i] as Descriptor;
+      const blob = { phase: 'blob', index: i, count: converted.length, digest: desc.digest, size: desc.size, reference: target.reference } as const;
+      opts.onProgress?.({ ...blob, state: 'start' });
+      await target.putBlobFile(desc, layer.path);
+      opts.onProgress?.({ ...blob, state: 'done' });
       await rm(layer.path, { force: true });
     }
     await target.putBlobBytes(nydus.manifest.layers[converted.length] as Descriptor, bootLayer.bytes);

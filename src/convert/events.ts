@@ -4,7 +4,7 @@
  */
 
 /** ConvertPhase names a step of a conversion. */
-export type ConvertPhase = 'resolve' | 'layer' | 'merge' | 'write';
+export type ConvertPhase = ProgressEvent['phase'];
 
 /** ProgressEvent reports where a conversion is. */
 export type ProgressEvent =
@@ -21,7 +21,17 @@ export type ProgressEvent =
       files: number;
     }
   | { phase: 'merge'; layers: number }
-  | { phase: 'write'; reference: string };
+  | { phase: 'write'; reference: string }
+  | {
+      /** One data blob stored at the target (uploaded, or found there already). */
+      phase: 'blob';
+      state: 'start' | 'done';
+      index: number;
+      count: number;
+      digest: string;
+      size: number;
+      reference: string;
+    };
 
 /** A listener for progress events. */
 export type ProgressListener = (event: ProgressEvent) => void;
