@@ -8,9 +8,10 @@ import { exportNydus, fsckCommand, mountCommand } from '../export/export.js';
 import { openNydusInput } from '../inspect/open-input.js';
 import { parsePlatform } from '../oci/platform.js';
 import { formatBytes } from './report.js';
+import { imageRegistryFlagTable, type ImageRegistryFlags } from './registry-flags.js';
 
 /** ExportFlags are the parsed flags of `export`. */
-export interface ExportFlags {
+export interface ExportFlags extends ImageRegistryFlags {
   output: string;
   platform?: string;
   blobDir?: string;
@@ -25,6 +26,7 @@ function exportFlagTable(): FlagTable {
   return {
     output: new Option('--output <dir>', 'new (or empty) folder to write image.boot and blob-1, blob-2, … into').makeOptionMandatory(),
     platform: new Option('--platform <os/arch[/variant]>', 'platform to export when the image is multi-platform (default: the host platform)'),
+    ...imageRegistryFlagTable(),
     blobDir: new Option('--blob-dir <dir>', 'for a bootstrap file: folder holding its data blobs named by blob id'),
     workDir: new Option('--work-dir <dir>', 'folder for temporary blob copies (default: the system temp folder)'),
     quiet: new Option('--quiet', 'print no progress').default(false),
@@ -53,7 +55,7 @@ and to mount -o device= in that order. The command lines are printed on stdout.`
 
 async function runExport(source: string, flags: ExportFlags): Promise<void> {
   const platform = flags.platform === undefined ? undefined : parsePlatform(flags.platform);
-  const input = await openNydusInput(source, { platform, blobDir: flags.blobDir, workDir: flags.workDir });
+  const input = await openNydusInput(source, { platform, blobDir: flags.blobDir, insecure: flags.insecure, plainHttp: flags.plainHttp, workDir: flags.workDir });
   try {
     const result = await exportNydus(input, flags.output, (device, total) => {
       if (!flags.quiet) {

@@ -8,9 +8,10 @@ import { openNydusInput } from '../inspect/open-input.js';
 import { renderEntry, renderReport } from '../inspect/render-text.js';
 import { describeBootstrap } from '../inspect/report.js';
 import { parsePlatform } from '../oci/platform.js';
+import { imageRegistryFlagTable, type ImageRegistryFlags } from './registry-flags.js';
 
 /** InspectFlags are the parsed flags of `inspect`. */
-export interface InspectFlags {
+export interface InspectFlags extends ImageRegistryFlags {
   path?: string;
   json: boolean;
   platform?: string;
@@ -25,6 +26,7 @@ function inspectFlagTable(): FlagTable {
     path: new Option('--path <path>', 'show one entry in full: inode, xattrs and chunks'),
     json: new Option('--json', 'print JSON for scripts (schemaVersion 1; fields in src/inspect/report.ts and entry.ts)').default(false),
     platform: new Option('--platform <os/arch[/variant]>', 'platform to inspect when the image is multi-platform (default: the host platform)'),
+    ...imageRegistryFlagTable(),
     blobDir: new Option('--blob-dir <dir>', 'for a bootstrap file: folder holding its data blobs named by blob id (only --path reads none)'),
   };
 }
@@ -52,7 +54,7 @@ mtime (UTC), path and symlink target. Unprintable bytes in names show as \\xNN.`
 
 async function runInspect(source: string, flags: InspectFlags): Promise<void> {
   const platform = flags.platform === undefined ? undefined : parsePlatform(flags.platform);
-  const input = await openNydusInput(source, { platform, blobDir: flags.blobDir });
+  const input = await openNydusInput(source, { platform, blobDir: flags.blobDir, insecure: flags.insecure, plainHttp: flags.plainHttp });
   try {
     if (flags.path !== undefined) {
       const entry = describeEntry(input.bootstrap, flags.path);

@@ -10,13 +10,12 @@ import { parsePlatform } from '../oci/platform.js';
 import { parseReference } from '../transport/reference.js';
 import { RegistrySource } from '../transport/registry-source.js';
 import { NYDUS_ARTIFACT_TYPE } from '../transport/select.js';
+import { imageRegistryFlagTable, type ImageRegistryFlags } from './registry-flags.js';
 
 /** ReferrersFlags are the parsed flags of `referrers`. */
-export interface ReferrersFlags {
+export interface ReferrersFlags extends ImageRegistryFlags {
   platform?: string;
   json: boolean;
-  insecure: boolean;
-  plainHttp: boolean;
 }
 
 type FlagTable = { [K in keyof ReferrersFlags]-?: Option };
@@ -29,8 +28,7 @@ function referrersFlagTable(): FlagTable {
       'list the referrers of this platform\'s manifest when REF names an index (default: of what REF names)',
     ),
     json: new Option('--json', 'print the list as JSON').default(false),
-    insecure: new Option('--insecure', 'skip TLS certificate checks, fall back to http').default(false),
-    plainHttp: new Option('--plain-http', 'talk plain http to the registry').default(false),
+    ...imageRegistryFlagTable(),
   };
 }
 

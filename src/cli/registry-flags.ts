@@ -19,3 +19,17 @@ export function registryFlagTable(): { [K in keyof RegistryFlags]: Option } {
     plainHttp: new Option('--plain-http', 'talk plain http to the registries').default(false),
   };
 }
+
+/** ImageRegistryFlags are the connection flags of a command that reads one image. */
+export interface ImageRegistryFlags {
+  insecure: boolean;
+  plainHttp: boolean;
+}
+
+/** The flag-table entries of ImageRegistryFlags. */
+export function imageRegistryFlagTable(): { [K in keyof ImageRegistryFlags]: Option } {
+  return {
+    insecure: new Option('--insecure', 'registry: skip TLS certificate checks, fall back to http').default(false),
+    plainHttp: new Option('--plain-http', 'talk plain http to the registry').default(false),
+  };
+}

@@ -43,6 +43,9 @@ export interface InputOptions {
   blobDir?: string;
   /** Folder for temporary copies of image blobs. */
   workDir?: string;
+  /** Registry connection choices (see OpenOptions). */
+  insecure?: boolean;
+  plainHttp?: boolean;
 }
 
 /** Transport prefixes that make the text an image reference rather than a file path. */
@@ -59,7 +62,7 @@ export async function openNydusInput(text: string, opts: InputOptions = {}): Pro
   if (opts.blobDir !== undefined) {
     throw new UsageError('--blob-dir applies to a bootstrap or blob file, not to an image reference');
   }
-  const source = openSource(text);
+  const source = openSource(text, { insecure: opts.insecure, plainHttp: opts.plainHttp });
   try {
     const image = await openNydusImage(source, { platform: opts.platform, workDir: opts.workDir });
     return {

@@ -6,7 +6,7 @@
  * read back by skopeo, and `--target-suffix`.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
@@ -115,6 +115,17 @@ describe('multi-platform sources', () => {
     }
     const check = await nydusify(['check', '--target', `${registry.host}/multi/app:v1-all`, '--source', source, '--platform', 'linux/arm64']);
     expect(check.code, check.stdout + check.stderr).toBe(0);
+  });
+
+  it('inspect and export read the converted image from the registry over --plain-http', async () => {
+    const ref = `${registry.host}/multi/app:v1-all`;
+    const listing = await nydusify(['inspect', ref, '--platform', 'linux/arm64', '--plain-http']);
+    expect(listing.code, listing.stderr).toBe(0);
+    expect(listing.stdout).toMatch(/blobs?/);
+    const out = join(work, 'exported-from-registry');
+    const exported = await nydusify(['export', ref, '--platform', 'linux/arm64', '--plain-http', '--output', out, '--quiet']);
+    expect(exported.code, exported.stderr).toBe(0);
+    expect((await readdir(out)).sort()[0]).toBe('blob-1');
   });
 
   it('--platform picks one image and pushes a plain manifest', async () => {
