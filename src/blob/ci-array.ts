@@ -29,6 +29,7 @@
  * | data        | 0–31  | crc32 when has_crc32                            |
  */
 import { FormatError } from '../errors.js';
+import type { ChunkRef } from '../tree/types.js';
 
 /** CI_ENTRY_V1_SIZE is the size of a V1 entry. */
 export const CI_ENTRY_V1_SIZE = 16;
@@ -64,16 +65,14 @@ const V2_CRC_MASK = 0xffff_ffffn;
 /** ALIGNMENT is the uncompressed-chunk alignment of RAFS v6 blobs. */
 const ALIGNMENT = 0x1000;
 
-/** CiEntry is one decoded chunk-info entry. */
-export interface CiEntry {
-  compressedOffset: number;
-  compressedSize: number;
-  uncompressedOffset: number;
-  uncompressedSize: number;
-  compressed: boolean;
-  /** CRC-32C from a V2 entry with has_crc32; undefined otherwise. */
-  crc32?: number;
-}
+/**
+ * CiEntry is one decoded chunk-info entry: where a chunk lies, as a ChunkRef says
+ * it (crc32 only from a V2 entry with has_crc32; V1 entries carry none).
+ */
+export type CiEntry = Pick<
+  ChunkRef,
+  'compressedOffset' | 'compressedSize' | 'uncompressedOffset' | 'uncompressedSize' | 'compressed' | 'crc32'
+>;
 
 /** encodeCiV1 writes V1 entries back to back. */
 export function encodeCiV1(entries: CiEntry[]): Buffer {
