@@ -82,7 +82,7 @@ an image cannot be read or the target is not a Nydus image, 2 for usage errors.`
 async function runCheck(flags: CheckFlags): Promise<void> {
   const platform = flags.platform === undefined ? undefined : parsePlatform(flags.platform);
   if (flags.outputJson) await checkWritableFolder('--output-json', dirname(resolve(flags.outputJson)));
-  const targetOpts = { insecure: flags.targetInsecure, plainHttp: flags.plainHttp };
+  const targetOpts = { insecure: flags.targetInsecure, plainHttp: flags.plainHttp, side: 'target' as const };
   let targetRef = flags.target;
   let sourceRef = flags.source;
   if (flags.referrer) {

@@ -2,7 +2,7 @@
  * openSource and openTarget: from the reference text the user wrote to the transport
  * that serves it. Nothing is opened on disk until the first call on the result.
  */
-import { UsageError } from '../errors.js';
+import { ImageError, UsageError } from '../errors.js';
 import type { RetryPolicy } from '../registry/retry.js';
 import { DockerArchiveSource } from './docker-archive-source.js';
 import { DirTree, TarTree } from './file-tree.js';
@@ -32,6 +32,11 @@ export interface OpenOptions {
   retry?: Partial<RetryPolicy>;
   /** Environment for DOCKER_CONFIG and credential helpers; default process.env. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Sources: the role the image plays in the command, for error messages. `check`
+   * reads its --target through a source; its failures should say "target".
+   */
+  side?: 'source' | 'target';
 }
 
 function clientOptions(opts: OpenOptions): RegistryTargetOptions {
@@ -40,17 +45,39 @@ function clientOptions(opts: OpenOptions): RegistryTargetOptions {
 
 /** openSource returns the ImageSource for a reference such as `oci:./dir:latest`. */
 export function openSource(text: string, opts: OpenOptions = {}): ImageSetSource {
-  const ref = parseReference(text, 'source');
+  const side = opts.side ?? 'source';
+  const ref = parseReference(text, side);
   switch (ref.transport) {
     case 'oci':
-      return new LayoutSource(text, new DirTree(ref.dir), ref.tag);
+      return relabel(new LayoutSource(text, new DirTree(ref.dir), ref.tag), side);
     case 'oci-archive':
-      return new LayoutSource(text, new TarTree(ref.path), ref.tag);
+      return relabel(new LayoutSource(text, new TarTree(ref.path), ref.tag), side);
     case 'docker-archive':
-      return new DockerArchiveSource(text, new TarTree(ref.path), ref.ref);
+      return relabel(new DockerArchiveSource(text, new TarTree(ref.path), ref.ref), side);
     case 'registry':
-      return new RegistrySource(text, ref, clientOptions(opts));
+      return new RegistrySource(text, ref, { ...clientOptions(opts), side });
   }
+}
+
+/**
+ * File sources name themselves "source" in their errors; read in another role they
+ * are relabelled at this one boundary rather than in every helper they call.
+ */
+function relabel(source: ImageSetSource, side: 'source' | 'target'): ImageSetSource {
+  if (side === 'source') return source;
+  const again = (err: unknown): never => {
+    if (err instanceof ImageError && err.side === 'source') {
+      throw new ImageError(side, err.message.slice('source: '.length), { cause: err, hint: err.hint });
+    }
+    throw err;
+  };
+  return {
+    reference: source.reference,
+    resolve: (choice) => source.resolve(choice).catch(again),
+    resolveAll: (choice) => source.resolveAll(choice).catch(again),
+    openBlob: (desc) => source.openBlob(desc).catch(again),
+    close: () => source.close(),
+  };
 }
 
 /** openTarget returns the ImageTarget for a reference such as `oci-archive:out.tar:v1`. */

@@ -38,9 +38,9 @@ export class RegistrySource implements ImageSetSource {
   constructor(
     readonly reference: string,
     private readonly location: RegistryLocation,
-    options: Omit<RegistryClientOptions, 'side'> = {},
+    options: Omit<RegistryClientOptions, 'side'> & { side?: RegistryClientOptions['side'] } = {},
   ) {
-    const client = new RegistryClient(location.registry, { ...options, side: 'source' });
+    const client = new RegistryClient(location.registry, { ...options, side: options.side ?? 'source' });
     this.repository = new Repository(client, location.repository);
   }
 

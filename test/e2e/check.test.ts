@@ -257,6 +257,12 @@ describe('check command', () => {
     expect(report.differences.some((d: any) => d.rule === 'filesystem' && d.field === 'presence' && d.found === '(absent)')).toBe(true);
   });
 
+  it('names the target, not the source, when the target cannot be read', async () => {
+    const res = await nydusify(['check', '--target', `oci:${work}/no-such-layout:x`]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/^error: target: .*no-such-layout does not exist/);
+  });
+
   it('fails with exit status 1 when the target is not a Nydus image', async () => {
     const res = await nydusify(['check', '--target', layered]);
     expect(res.code).toBe(1);
