@@ -20,13 +20,18 @@ export interface BootstrapLayer {
 }
 
 /**
- * Packs the merged bootstrap. Deterministic: fixed mtime 0, root-owned entries, and
+ * Packs the merged bootstrap, and each blob's `blob.meta` cache file (see
+ * src/blob/meta-cache.ts) as `image/<blob id>.blob.meta`, as nydusify does. Deterministic: fixed mtime 0, root-owned entries, and
  * gzip without a timestamp, so the same bootstrap always gives the same digest.
  */
-export async function buildBootstrapLayer(bootstrap: Buffer): Promise<BootstrapLayer> {
+export async function buildBootstrapLayer(
+  bootstrap: Buffer,
+  blobMetas: ReadonlyArray<{ blobId: string; data: Buffer }> = [],
+): Promise<BootstrapLayer> {
   const tar = await packTar([
     { name: 'image/', type: 'directory', mode: 0o755 },
     { name: BOOTSTRAP_PATH, type: 'file', mode: 0o444, data: bootstrap },
+    ...blobMetas.map((m) => ({ name: `image/${m.blobId}.blob.meta`, type: 'file' as const, mode: 0o444, data: m.data })),
   ]);
   const bytes = gzipSync(tar, { level: 6 });
   return { bytes, digest: sha256Digest(bytes), diffId: sha256Digest(tar) };

@@ -17,6 +17,8 @@ export interface LoadedImage {
   config: Record<string, any>;
   bootstrapBytes: Buffer;
   bootstrap: Bootstrap;
+  /** Every other file of the bootstrap layer (the blob.meta caches), by path. */
+  layerFiles: Map<string, Buffer>;
   /** Path of each blob-table entry's file, in blob-table order. */
   blobPaths: string[];
 }
@@ -30,12 +32,13 @@ export async function loadNydusLayout(dir: string, tag: string): Promise<LoadedI
     if (!bootLayer) throw new Error('manifest has no layers');
     const stream = (await source.openBlob(bootLayer)).pipe(createGunzip());
     let bootstrapBytes: Buffer | undefined;
+    const layerFiles = new Map<string, Buffer>();
     for await (const entry of readTar(stream, 'bootstrap layer')) {
-      if (entry.path === 'image/image.boot') {
-        const parts: Buffer[] = [];
-        for await (const part of entry.body) parts.push(Buffer.from(part));
-        bootstrapBytes = Buffer.concat(parts);
-      }
+      if (entry.type !== 'file') continue;
+      const parts: Buffer[] = [];
+      for await (const part of entry.body) parts.push(Buffer.from(part));
+      if (entry.path === 'image/image.boot') bootstrapBytes = Buffer.concat(parts);
+      else layerFiles.set(entry.path, Buffer.concat(parts));
     }
     if (!bootstrapBytes) throw new Error('bootstrap layer has no image/image.boot');
     const bootstrap = readBootstrap(bootstrapBytes);
@@ -46,6 +49,7 @@ export async function loadNydusLayout(dir: string, tag: string): Promise<LoadedI
       config: JSON.parse(image.configBytes.toString('utf8')),
       bootstrapBytes,
       bootstrap,
+      layerFiles,
       blobPaths,
     };
   } finally {

@@ -12,6 +12,7 @@ import { contentDifferences, referenceListing, treeMetadata } from './compare.js
 import { dumpErofsTree, fsckErofs, placeholderDevices } from './erofs.js';
 import { loadNydusLayout } from './nydus-image.js';
 import type { RefEntry } from './reference-tree.js';
+import { openBlobFile } from '../../src/blob/reader.js';
 
 /** What the converted image is checked against. */
 export interface Expected {
@@ -43,6 +44,19 @@ export async function verifyNydusLayout(out: string, tag: string, want: Expected
   for (const blob of image.bootstrap.blobs) {
     expect(layerDigests).toContain(`sha256:${blob.blobId}`);
     expect(blob.compressor).toBe(compressor);
+  }
+
+  // The bootstrap layer carries each blob's chunk-info cache, as the blob holds it
+  // (also for a layer whose files were all hidden above, as nydusify does).
+  for (const name of image.layerFiles.keys()) {
+    expect(layerDigests).toContain(`sha256:${/^image\/([0-9a-f]{64})\.blob\.meta$/.exec(name)?.[1]}`);
+  }
+  for (const [i, path] of image.blobPaths.entries()) {
+    const blob = await openBlobFile(path);
+    const cache = image.layerFiles.get(`image/${image.bootstrap.blobs[i]?.blobId}.blob.meta`) as Buffer;
+    expect(cache.subarray(-4096).readUInt32LE(0)).toBe(0xb10bb10b);
+    expect(cache.subarray(-4096).readUInt32LE(12)).toBe(blob.ciEntries?.length);
+    await blob.close();
   }
 
   // erofs-utils accepts the bootstrap and lists what umoci unpacked.
