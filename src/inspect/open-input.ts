@@ -13,7 +13,7 @@ import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openBlobFile, type BlobFile } from '../blob/reader.js';
 import { ImageError, NydusifyError, UsageError, withContext } from '../errors.js';
-import { openNydusImage } from '../nydus/open-image.js';
+import { openNydusImage, type NydusImage } from '../nydus/open-image.js';
 import type { Platform } from '../oci/types.js';
 import { readBootstrap, RAFS_V5_MAGIC, type Bootstrap } from '../rafs/reader.js';
 import { EROFS_SUPER_MAGIC, EROFS_SUPER_OFFSET } from '../rafs/superblock.js';
@@ -22,18 +22,15 @@ import { openSource } from '../transport/open.js';
 /** InputKind says what the user named: an image, a bootstrap file or a data blob file. */
 export type InputKind = 'image' | 'bootstrap' | 'blob';
 
-/** NydusInput is an opened bootstrap with access to its data blobs. */
-export interface NydusInput {
+/**
+ * NydusInput is an opened bootstrap with access to its data blobs: the part of a
+ * NydusImage that a bootstrap or blob file can offer too.
+ */
+export type NydusInput = Pick<NydusImage, 'bootstrapBytes' | 'bootstrap' | 'blob' | 'close'> & {
   /** What the user wrote, for messages. */
   name: string;
   kind: InputKind;
-  bootstrapBytes: Buffer;
-  bootstrap: Bootstrap;
-  /** Opens the data blob of blob-table entry `index` (cached; closed by `close`). */
-  blob(index: number): Promise<BlobFile>;
-  /** Releases files and temporary copies. */
-  close(): Promise<void>;
-}
+};
 
 /** InputOptions are the flags that shape how an input is opened. */
 export interface InputOptions {
