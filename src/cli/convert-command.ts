@@ -104,7 +104,9 @@ export function targetOf(flags: Pick<ConvertFlags, 'source' | 'target' | 'target
 async function runConvert(given: ConvertFlags): Promise<void> {
   const flags = { ...given, target: targetOf(given) };
   const platform = flags.platform === undefined ? undefined : parsePlatform(flags.platform);
-  const clash = overwritesSource(parseReference(flags.source, 'source'), parseReference(flags.target, 'target'));
+  // With --merge-platform the target keeps the originals beside the Nydus images,
+  // so writing it over the source's own name is the point, not a loss.
+  const clash = flags.mergePlatform ? undefined : overwritesSource(parseReference(flags.source, 'source'), parseReference(flags.target, 'target'));
   if (clash) throw new UsageError(`--target ${flags.target}: ${clash}`, { hint: 'choose another target' });
   if (flags.outputJson) await checkWritableFolder('--output-json', dirname(resolve(flags.outputJson)));
   const workDir = await makeWorkDir(flags.workDir);

@@ -4,12 +4,17 @@
  */
 import { copyFile, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildImage, removeTestImages } from '../helpers/images.js';
+import { preferNydus } from '../../src/transport/image-set.js';
+import { openSource } from '../../src/transport/open.js';
 import { buildTar } from '../helpers/tar-builder.js';
 import { nydusify } from '../helpers/cli.js';
 
+const run = promisify(execFile);
 const ROOT = new URL('../../', import.meta.url).pathname;
 const LAYERED = `docker-archive:${ROOT}fixtures/images/layered.docker.tar`;
 
@@ -66,6 +71,21 @@ describe('convert refuses', () => {
     const before = (await stat(archive)).mtimeMs;
     await expectRefusal(['convert', '--source', `oci-archive:${archive}:v1`, '--target', `oci-archive:${archive}:v1`], 2, /is the source archive/);
     expect((await stat(archive)).mtimeMs).toBe(before);
+  });
+
+  it('but not --merge-platform into the source tag: the originals stay in the index', async () => {
+    const layout = join(work, 'merge-in-place');
+    await run('skopeo', ['copy', '-q', `oci-archive:${ROOT}fixtures/images/layered.oci.tar:v1`, `oci:${layout}:v1`]);
+    const res = await nydusify(['convert', '--quiet', '--source', `oci:${layout}:v1`, '--target', `oci:${layout}:v1`, '--merge-platform']);
+    expect(res.code, res.stderr).toBe(0);
+    const plain = openSource(`oci:${layout}:v1`);
+    const original = await plain.resolve();
+    await plain.close();
+    expect(original.manifest.layers.map((l) => l.mediaType)).not.toContain('application/vnd.oci.image.layer.nydus.blob.v1');
+    const nydus = preferNydus(openSource(`oci:${layout}:v1`));
+    const converted = await nydus.resolve();
+    await nydus.close();
+    expect(converted.manifest.layers.at(-1)?.annotations?.['containerd.io/snapshot/nydus-bootstrap']).toBe('true');
   });
 
   it('an --output-json folder that does not exist, before writing anything', async () => {
