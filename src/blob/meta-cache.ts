@@ -5,21 +5,13 @@
  * bootstrap layer, so it need not fetch it from each blob at mount time.
  */
 import { alignUp } from '../bytes.js';
-import { encodeCiV1 } from './ci-array.js';
-import { encodeMetaHeader } from './meta-header.js';
-import type { BlobFile } from './reader.js';
 
 /** Block size the CI array is padded to. */
 const META_CACHE_ALIGN = 4096;
 
-/**
- * Builds the cache file of a blob written by this project (V1 CI entries), or
- * returns undefined for a blob without chunks, which has no chunk-info array.
- */
-export function blobMetaCache(blob: BlobFile): Buffer | undefined {
-  if (!blob.metaHeader || !blob.ciEntries || blob.ciEntries.length === 0) return undefined;
-  const ci = encodeCiV1(blob.ciEntries);
-  const padded = Buffer.alloc(alignUp(ci.length, META_CACHE_ALIGN));
-  ci.copy(padded);
-  return Buffer.concat([padded, encodeMetaHeader(blob.metaHeader)]);
+/** Builds the cache file from the uncompressed CI array and the encoded meta header. */
+export function metaCacheFile(ciArray: Buffer, metaHeader: Buffer): Buffer {
+  const padded = Buffer.alloc(alignUp(ciArray.length, META_CACHE_ALIGN));
+  ciArray.copy(padded);
+  return Buffer.concat([padded, metaHeader]);
 }

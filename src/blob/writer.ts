@@ -29,6 +29,7 @@ import { layerFeatures } from './features.js';
 import { FileSink } from './file-sink.js';
 import { GrowBuffer } from './grow-buffer.js';
 import { encodeMetaHeader, META_HEADER_SIZE } from './meta-header.js';
+import { metaCacheFile } from './meta-cache.js';
 import { hex } from './hex.js';
 import {
   encodeTarHeader,
@@ -55,6 +56,8 @@ export interface BlobResult {
   size: number;
   /** The blob as the merged bootstrap records it. */
   info: BlobInfo;
+  /** The `blob.meta` cache file (see meta-cache.ts); absent for a blob without chunks. */
+  metaCache?: Buffer;
 }
 
 /** WriterTuning says where chunk work runs; it changes speed, never bytes. */
@@ -80,6 +83,8 @@ export class BlobWriter {
   private dataInfo: BlobInfo | undefined;
   private sections: DataSections | undefined;
   private finished = false;
+  /** The `blob.meta` cache file, once the data sections are written. */
+  private metaCache?: Buffer;
 
   /**
    * Creates a writer for `path` (created or truncated on the first write). Chunk refs
@@ -207,6 +212,7 @@ export class BlobWriter {
       ciZranCount: 0,
     });
     await sink.write(metaHeader);
+    this.metaCache = metaCacheFile(ciRaw, metaHeader);
     const metaSize = ciStored.bytes.length + META_HEADER_SIZE;
     await sink.write(encodeTarHeader({ name: SECTION_BLOB_META, size: metaSize }));
 
@@ -290,7 +296,7 @@ export class BlobWriter {
         tocSize: toc.length + TAR_HEADER_SIZE,
         tocDigest: sha256(toc, tocHeader),
       };
-      return { digest: `sha256:${hex}`, size, info };
+      return { digest: `sha256:${hex}`, size, info, metaCache: this.metaCache };
     } finally {
       this.busy = false;
     }

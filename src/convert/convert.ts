@@ -35,8 +35,6 @@ import { convertLayer, type ConvertedLayer } from './layer.js';
 import { buildMergedIndex, copyOriginal } from './merge-platform.js';
 import { encodeIndex, indexEntry, selectImages } from './platforms.js';
 import { publishReferrals, referrerDescriptor, type Referral } from './referrer.js';
-import { blobMetaCache } from '../blob/meta-cache.js';
-import { openBlobFile } from '../blob/reader.js';
 
 /** ConvertOptions are the choices of one conversion. */
 export interface ConvertOptions extends BlobOptions {
@@ -201,7 +199,7 @@ async function convertOne(
 
   opts.onProgress?.({ phase: 'merge', layers: converted.length });
   const bootstrap = mergeBootstrap(converted, opts);
-  const bootLayer = await buildBootstrapLayer(bootstrap, await blobMetas(converted));
+  const bootLayer = await buildBootstrapLayer(bootstrap, blobMetas(converted));
   const nydus = buildNydusImage({
     source: image,
     blobs: converted,
@@ -302,19 +300,9 @@ function checkConvertible(reference: string, image: SourceImage, platform: Platf
   }
 }
 
-/** The `blob.meta` cache file of every layer blob that has chunks, read back from the blob. */
-async function blobMetas(layers: ConvertedLayer[]): Promise<Array<{ blobId: string; data: Buffer }>> {
-  const out: Array<{ blobId: string; data: Buffer }> = [];
-  for (const layer of layers) {
-    const blob = await openBlobFile(layer.path);
-    try {
-      const data = blobMetaCache(blob);
-      if (data) out.push({ blobId: layer.info.blobId, data });
-    } finally {
-      await blob.close();
-    }
-  }
-  return out;
+/** The `blob.meta` cache file of every layer blob that has chunks. */
+function blobMetas(layers: ConvertedLayer[]): Array<{ blobId: string; data: Buffer }> {
+  return layers.flatMap((l) => (l.metaCache ? [{ blobId: l.info.blobId, data: l.metaCache }] : []));
 }
 
 /** Merges the layer trees bottom-up and writes the image's bootstrap. */

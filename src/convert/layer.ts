@@ -38,6 +38,8 @@ export interface ConvertedLayer {
   size: number;
   /** Blob-table record for the merged bootstrap. */
   info: BlobInfo;
+  /** The blob's `blob.meta` cache file, for the bootstrap layer; none without chunks. */
+  metaCache?: Buffer;
   tree: TreeNode;
   files: number;
   chunks: number;
@@ -103,6 +105,7 @@ export async function convertLayer(input: LayerInput, opts: LayerOptions): Promi
       digest: blob.digest,
       size: blob.size,
       info: blob.info,
+      metaCache: blob.metaCache,
       tree: tree.root,
       files: counter.files,
       chunks: blob.info.chunkCount,
