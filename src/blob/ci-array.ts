@@ -30,6 +30,7 @@
  */
 import { FormatError } from '../errors.js';
 import type { ChunkRef } from '../tree/types.js';
+import { alignUp } from '../bytes.js';
 
 /** CI_ENTRY_V1_SIZE is the size of a V1 entry. */
 export const CI_ENTRY_V1_SIZE = 16;
@@ -180,5 +181,5 @@ function checkArrayLength(buf: Buffer, entrySize: number, at: number): void {
 
 /** align4K rounds up to the next multiple of 4096, the uncompressed-chunk alignment. */
 export function align4K(n: number): number {
-  return Math.ceil(n / ALIGNMENT) * ALIGNMENT;
+  return alignUp(n, ALIGNMENT);
 }

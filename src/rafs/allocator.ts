@@ -5,7 +5,7 @@
  * that block-aligned directory data leaves behind.
  */
 
-import { BLOCK_SIZE } from './bytes.js';
+import { BLOCK_SIZE, alignUp } from './bytes.js';
 
 /** SLOT_SIZE is the EROFS inode slot (nid unit) in bytes. */
 export const SLOT_SIZE = 32;
@@ -50,11 +50,11 @@ export class MetaAllocator {
   /** Records the current block's tail as free and moves to the next block boundary. */
   closeBlock(): void {
     this.append(this.off);
-    this.off = Math.ceil(this.off / BLOCK_SIZE) * BLOCK_SIZE;
+    this.off = alignUp(this.off, BLOCK_SIZE);
   }
 
   /** Aligns the running offset to the next 32-byte slot (done after every placement). */
   alignSlot(): void {
-    this.off = Math.ceil(this.off / SLOT_SIZE) * SLOT_SIZE;
+    this.off = alignUp(this.off, SLOT_SIZE);
   }
 }

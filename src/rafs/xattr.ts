@@ -5,7 +5,7 @@
  */
 
 import { FormatError, NydusifyError } from '../errors.js';
-import { hex, structAt } from './bytes.js';
+import { alignUp, hex, structAt } from './bytes.js';
 
 /** XATTR_IBODY_HEADER_SIZE is the size of the inline xattr header. */
 export const XATTR_IBODY_HEADER_SIZE = 12;
@@ -57,7 +57,7 @@ export function encodeXattrs(xattrs: ReadonlyMap<string, Buffer>, path: string):
     if (name.length > XATTR_NAME_MAX) throw new NydusifyError('ERR_XATTR', `${path}: xattr name ${JSON.stringify(name)} is over 255 bytes`);
     if (value.length > XATTR_VALUE_MAX) throw new NydusifyError('ERR_XATTR', `${path}: xattr ${JSON.stringify(name)} value is over 65535 bytes`);
     const bodyLen = XATTR_ENTRY_HEADER_SIZE + split.suffix.length + value.length;
-    const entry = Buffer.alloc(Math.ceil(bodyLen / 4) * 4);
+    const entry = Buffer.alloc(alignUp(bodyLen, 4));
     entry.writeUInt8(split.suffix.length, E_NAME_LEN);
     entry.writeUInt8(split.index, E_NAME_INDEX);
     entry.writeUInt16LE(value.length, E_VALUE_SIZE);

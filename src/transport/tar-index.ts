@@ -25,6 +25,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { FormatError } from '../errors.js';
+import { alignUp } from '../bytes.js';
 
 /** TAR_BLOCK is the tar record unit; headers and data are padded to it. */
 export const TAR_BLOCK = 512;
@@ -232,7 +233,7 @@ async function scan(handle: FileHandle, fileSize: number): Promise<Map<string, T
     if (dataAt + size > fileSize) {
       throw new FormatError('tar header', 'size', `member of ${size} bytes runs past the end of the file`, pos);
     }
-    pos = dataAt + Math.ceil(size / TAR_BLOCK) * TAR_BLOCK;
+    pos = dataAt + alignUp(size, TAR_BLOCK);
     if (extended) {
       pending = { ...pending, ...(await readExtended(handle, typeflag, dataAt, size)) };
       continue;
