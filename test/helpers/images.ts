@@ -4,7 +4,6 @@
  * legacy, crane or Docker 25 shape. The OCI shapes go through this package's own
  * targets; the docker shapes are laid out here, member by member.
  */
-import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +14,7 @@ import { compress as zstdCompress } from 'zstd-napi';
 import { MEDIA_TYPE, type Descriptor, type Platform } from '../../src/oci/types.js';
 import { LayoutTarget } from '../../src/transport/layout-target.js';
 import { writeLayoutTar } from '../../src/transport/oci-archive-target.js';
+import { sha256Digest } from '../../src/oci/digest.js';
 
 /** ImageShape names one on-disk form of an image. */
 export type ImageShape = 'oci' | 'oci-archive' | 'docker-legacy' | 'docker-crane' | 'docker25';
@@ -55,10 +55,8 @@ interface BuiltImage {
 
 const created: string[] = [];
 
-/** sha256 returns `sha256:<hex>` of bytes. */
-export function sha256(bytes: Buffer): string {
-  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-}
+/** sha256 returns `sha256:<hex>` of bytes (the product's own helper, named for tests). */
+export const sha256 = sha256Digest;
 
 function hexOf(digest: string): string {
   return digest.slice('sha256:'.length);
